@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExtensionsConfig(AppConfig):
+    name = "extensions"
+    default_auto_field = "django.db.models.BigAutoField"

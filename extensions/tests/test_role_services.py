@@ -1,0 +1,99 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from extensions.models import LeadExtension, MemberExtension, ReferralExtension
+from extensions.services import extension_change_status, person_set_roles
+from persons.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+def make_person(**kwargs) -> Person:
+    return Person.objects.create(first_name="Ada", last_name="Lovelace", **kwargs)
+
+
+def test_taking_a_role_creates_its_extension_once(manager_user):
+    person = make_person()
+    person_set_roles(person=person, roles={"lead"}, actor=manager_user)
+    person_set_roles(person=person, roles={"lead"}, actor=manager_user)
+    person.refresh_from_db()
+    assert person.is_lead and not person.is_member
+    assert LeadExtension.objects.filter(person=person).count() == 1
+    assert not MemberExtension.objects.filter(person=person).exists()
+    lead = person.lead
+    assert lead.lead_status == "new"
+    assert lead.status_history[0]["status"] == "new"
+    assert lead.status_history[0]["by"] == str(manager_user.pk)
+
+
+def test_dropping_a_role_keeps_its_data_and_taking_it_again_brings_it_back(manager_user):
+    person = make_person()
+    person_set_roles(person=person, roles={"lead"}, actor=manager_user)
+    extension_change_status(person=person, role="lead", status="qualified", actor=manager_user)
+    person_set_roles(person=person, roles={"member"}, actor=manager_user)
+    person.refresh_from_db()
+    assert not person.is_lead and person.is_member
+    assert LeadExtension.objects.get(person=person).lead_status == "qualified"
+    person_set_roles(person=person, roles={"member", "lead"}, actor=manager_user)
+    assert LeadExtension.objects.filter(person=person).count() == 1
+    assert Person.objects.get(pk=person.pk).lead.lead_status == "qualified"
+
+
+def test_status_history_and_stage_durations_follow_transitions(manager_user):
+    start = dt.datetime(2026, 1, 1, 9, tzinfo=dt.UTC)
+    person = make_person()
+    person_set_roles(person=person, roles={"lead", "referral"}, actor=manager_user, at=start)
+    extension_change_status(
+        person=person,
+        role="lead",
+        status="contacted",
+        actor=manager_user,
+        note="Called back",
+        at=start + dt.timedelta(days=2),
+    )
+    extension_change_status(
+        person=person,
+        role="lead",
+        status="qualified",
+        actor=manager_user,
+        at=start + dt.timedelta(days=3, hours=12),
+    )
+    extension_change_status(
+        person=person, role="lead", status="contacted", actor=None, at=start + dt.timedelta(days=4)
+    )
+    lead = LeadExtension.objects.get(person=person)
+    assert [e["status"] for e in lead.status_history] == ["new", "contacted", "qualified", "contacted"]
+    assert lead.status_history[1]["note"] == "Called back"
+    assert lead.stage_duration_days == {"new": 2.0, "contacted": 1.5, "qualified": 0.5}
+    extension_change_status(
+        person=person,
+        role="referral",
+        status="contacted",
+        actor=manager_user,
+        at=start + dt.timedelta(days=1),
+    )
+    assert ReferralExtension.objects.get(person=person).time_in_stage_days == {"received": 1.0}
+
+
+def test_an_illegal_status_is_refused_and_nothing_changes(manager_user):
+    person = make_person()
+    person_set_roles(person=person, roles={"member"}, actor=manager_user)
+    with pytest.raises(ValidationError, match="not a member status"):
+        extension_change_status(person=person, role="member", status="won", actor=manager_user)
+    member = MemberExtension.objects.get(person=person)
+    assert member.membership_status == "pending" and len(member.status_history) == 1
+
+
+def test_a_status_change_for_a_role_not_held_is_refused(manager_user):
+    person = make_person()
+    with pytest.raises(ValidationError, match="not a lead"):
+        extension_change_status(person=person, role="lead", status="contacted", actor=manager_user)
+
+
+def test_the_database_refuses_an_extension_for_a_role_not_held():
+    person = make_person()
+    with pytest.raises(IntegrityError, match="does not hold the role"), transaction.atomic():
+        LeadExtension.objects.create(person=person)

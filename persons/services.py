@@ -1,0 +1,124 @@
+"""Every write to persons that matters. Functions take keyword-only arguments and run in a transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Func, QuerySet, Value
+from django.db.models.functions import Now
+
+from orca.users.models import User
+
+from .models import Person
+from .permissions import (
+    can_delete_person,
+    can_edit_person,
+    can_reassign_person,
+    require,
+)
+
+
+class ConcurrentEditError(ValidationError):
+    """Someone else saved this person after the form was loaded."""
+
+
+def _clean_tag(tag: str) -> str:
+    tag = (tag or "").strip().lower()
+    if not tag:
+        raise ValidationError("A tag cannot be empty.")
+    if len(tag) > 50:
+        raise ValidationError("A tag is at most 50 characters.")
+    return tag
+
+
+def person_create(*, actor: User | None, **fields: Any) -> Person:
+    """Create a person; staff who add someone without choosing an owner look after them."""
+    person = Person(**fields)
+    if actor is not None and person.assigned_to_id is None and not actor.is_manager:
+        person.assigned_to = actor
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *,
+    person: Person,
+    actor: User,
+    data: dict[str, Any],
+    expected_updated_at: dt.datetime | None = None,
+) -> Person:
+    """Apply field changes. With expected_updated_at, refuse if someone saved in between."""
+    require(can_edit_person(actor, person), "You can only edit persons assigned to you or unassigned.")
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if "assigned_to" in data and data["assigned_to"] != locked.assigned_to:
+        require(can_reassign_person(actor, locked), "Only managers can reassign other staff's persons.")
+    if expected_updated_at is not None and locked.updated_at != expected_updated_at:
+        editor = locked.assigned_to or "someone else"
+        raise ConcurrentEditError(
+            f"{locked.full_name} was changed by another user at "
+            f"{locked.updated_at:%H:%M:%S} (assigned to {editor}) after you opened this form. "
+            "Reload to see their changes, then make yours again."
+        )
+    for name, value in data.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+def _refuse_if_not_all_editable(queryset: QuerySet[Person], actor: User) -> None:
+    """Bulk changes are all or nothing: one person the actor may not edit refuses the lot."""
+    if actor.is_manager:
+        return
+    others = queryset.exclude(assigned_to__isnull=True).exclude(assigned_to=actor)
+    require(
+        not others.exists(),
+        "Some of the selected persons are assigned to other staff; only a manager can change them.",
+    )
+
+
+@transaction.atomic
+def person_bulk_assign(*, persons: QuerySet[Person], assignee: User | None, actor: User) -> int:
+    _refuse_if_not_all_editable(persons, actor)
+    return persons.update(assigned_to=assignee, updated_at=Now())
+
+
+@transaction.atomic
+def person_bulk_add_tag(*, persons: QuerySet[Person], tag: str, actor: User) -> int:
+    tag = _clean_tag(tag)
+    _refuse_if_not_all_editable(persons, actor)
+    tags = ArrayField(models.CharField(max_length=50))
+    return persons.exclude(tags__contains=[tag]).update(
+        tags=Func(F("tags"), Value(tag), function="array_append", output_field=tags),
+        updated_at=Now(),
+    )
+
+
+@transaction.atomic
+def person_bulk_remove_tag(*, persons: QuerySet[Person], tag: str, actor: User) -> int:
+    tag = _clean_tag(tag)
+    _refuse_if_not_all_editable(persons, actor)
+    tags = ArrayField(models.CharField(max_length=50))
+    return persons.filter(tags__contains=[tag]).update(
+        tags=Func(F("tags"), Value(tag), function="array_remove", output_field=tags),
+        updated_at=Now(),
+    )
+
+
+@transaction.atomic
+def person_bulk_set_do_not_contact(
+    *, persons: QuerySet[Person], until: dt.datetime | None, actor: User
+) -> int:
+    _refuse_if_not_all_editable(persons, actor)
+    return persons.update(do_not_contact_until=until, updated_at=Now())
+
+
+def person_delete(*, person: Person, actor: User) -> None:
+    require(can_delete_person(actor, person), "Only managers can delete persons.")
+    person.delete()
