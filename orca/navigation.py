@@ -1,0 +1,36 @@
+"""The staff app's main navigation: one list, in the order shown.
+
+A later section adds one NavEntry here (Leads, Referrals, Members, Network, Messages, My day);
+nothing else changes. An entry names its URL and who sees it; the {% main_nav %} tag
+(orca/templatetags/orca_ui.py) reverses the URL, keeps the entries the user may see and marks
+the current section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from orca.users.models import User
+
+
+def everyone(user: User) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def managers(user: User) -> bool:
+    """Managers and admins: the roles with Django admin access."""
+    return user.is_staff
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    visible_to: Callable[[User], bool] = everyone
+
+
+NAV_ENTRIES: tuple[NavEntry, ...] = (
+    NavEntry("People", "persons:list"),
+    NavEntry("Admin", "admin:index", visible_to=managers),
+)

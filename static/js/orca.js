@@ -1,0 +1,45 @@
+// ORCA staff app: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // The main menu is a <details>: closed on phones, always open as a bar on wide screens.
+  // CSS (::details-content) already shows it there; this covers browsers without that.
+  function syncNav() {
+    var wide = window.matchMedia("(min-width: 48em)");
+    var nav = document.querySelector("[data-site-nav]");
+    if (!nav) return;
+    function apply() {
+      nav.open = wide.matches;
+    }
+    apply();
+    wide.addEventListener("change", apply);
+  }
+
+  // An htmx request that fails (403, 404, 500, network) swaps nothing; say so in #flash
+  // instead of leaving a click without an answer.
+  function flashError(text) {
+    var region = document.getElementById("flash");
+    if (!region) return;
+    var item = document.createElement("p");
+    item.className = "flash__item flash__item--error";
+    item.textContent = text;
+    region.replaceChildren(item);
+  }
+
+  document.addEventListener("DOMContentLoaded", syncNav);
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 403) {
+      flashError("You do not have permission to do that.");
+    } else if (status === 404) {
+      flashError("That record no longer exists. Reload the page to see the current data.");
+    } else {
+      flashError("Something went wrong (error " + status + "). Please try again.");
+    }
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    flashError("The server could not be reached. Check the connection and try again.");
+  });
+})();
