@@ -144,7 +144,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
+        "LOCATION": os.environ.get("CACHE_URL") or REDIS_URL,
         "KEY_PREFIX": "orca",
     }
 }
@@ -182,11 +182,16 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 
+# ORCA's own loggers (and celery's) print to the console; Django keeps its default handlers, so
+# runserver's request lines are not printed twice.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        app: {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False}
+        for app in ("orca", "persons", "extensions", "relationships", "interactions", "messaging")
+    },
 }
 
 # users.email is unique case-insensitively (constraint users_email_ci_unique on lower(email)),
