@@ -97,3 +97,20 @@ def test_the_database_refuses_an_extension_for_a_role_not_held():
     person = make_person()
     with pytest.raises(IntegrityError, match="does not hold the role"), transaction.atomic():
         LeadExtension.objects.create(person=person)
+
+
+def test_a_dropped_roles_kept_data_can_still_be_edited(manager_user):
+    person = make_person()
+    person_set_roles(person=person, roles={"lead"}, actor=manager_user)
+    person_set_roles(person=person, roles=set(), actor=manager_user)
+    lead = LeadExtension.objects.get(person=person)
+    lead.readiness_score = 40
+    lead.save()
+    assert LeadExtension.objects.get(person=person).readiness_score == 40
+
+
+def test_the_database_refuses_moving_an_extension_to_a_person_without_the_role(manager_user):
+    holder, other = make_person(), make_person()
+    person_set_roles(person=holder, roles={"member"}, actor=manager_user)
+    with pytest.raises(IntegrityError, match="does not hold the role"), transaction.atomic():
+        MemberExtension.objects.filter(person=holder).update(person=other)
