@@ -68,6 +68,8 @@ class Interaction(TimeStampedModel):
         indexes = [
             models.Index(fields=["person", "scheduled_at"], name="interactions_person_sched_idx"),
             models.Index(fields=["person", "-created_at"], name="interactions_person_time_idx"),
+            # Lists across all persons (the admin) read newest first along this.
+            models.Index(fields=["created_at", "id"], name="interactions_created_idx"),
             models.Index(
                 fields=["user", "scheduled_at"],
                 name="interactions_user_due_idx",

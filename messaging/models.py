@@ -125,6 +125,8 @@ class Message(TimeStampedModel):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="messages_recipient_time_idx"),
+            # Lists across all recipients (the admin) read newest first along this.
+            models.Index(fields=["created_at", "id"], name="messages_created_idx"),
             models.Index(fields=["blast", "status"], name="messages_blast_idx"),
             models.Index(
                 fields=["status", "updated_at"],

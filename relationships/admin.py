@@ -1,0 +1,155 @@
+"""The admin for ties between persons.
+
+New ties go through relationships.services (referral_record for a referral, which enforces the
+attribution, primary-referrer and no-loop rules and sets the level; relationship_create for the
+others). Those rules depend on who, which type and how much credit, so on an existing tie those
+fields are read-only: to correct one, delete the tie and record it again.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from persons.admin import LargeTableMixin, PersonSearchMixin, RecordTimesMixin, ServiceErrorsMixin
+
+from .models import Direction, Relationship, RelationshipType
+from .services import SYMMETRIC_TYPES, referral_counts_refresh, referral_record, relationship_create
+
+STRUCTURAL = (
+    "person_a",
+    "person_b",
+    "relationship_type",
+    "direction",
+    "attribution_percentage",
+    "is_primary_referrer",
+)
+REFERRAL_ONLY = (
+    "referral_date",
+    "referral_channel",
+    "referral_campaign",
+    "referral_link_id",
+    "attribution_percentage",
+    "is_primary_referrer",
+)
+
+
+class RelationshipAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("relationship_type")
+        if "direction" in self.fields and kind:
+            if kind == RelationshipType.REFERRAL:
+                # Always "person A referred person B".
+                cleaned["direction"] = Direction.A_TO_B
+            elif "direction" not in self.changed_data:
+                # Left at its default, the type decides: mutual for friends, family and the like.
+                cleaned["direction"] = Direction.MUTUAL if kind in SYMMETRIC_TYPES else Direction.A_TO_B
+        if self.instance._state.adding and kind and kind != RelationshipType.REFERRAL:
+            for name in REFERRAL_ONLY:
+                if name in self.fields and cleaned.get(name) not in (None, "", False):
+                    self.add_error(name, "Only a referral has this; leave it empty for other ties.")
+        return cleaned
+
+
+@admin.register(Relationship)
+class RelationshipAdmin(
+    ServiceErrorsMixin, RecordTimesMixin, PersonSearchMixin, LargeTableMixin, admin.ModelAdmin
+):
+    form = RelationshipAdminForm
+    list_display = (
+        "person_a",
+        "relationship_type",
+        "person_b",
+        "status",
+        "attribution_percentage",
+        "is_primary_referrer",
+        "relationship_level",
+        "referral_date",
+    )
+    list_display_links = ("relationship_type",)
+    # Few values each, and the page stops at LIMIT rows, so common values stay cheap.
+    list_filter = ("relationship_type", "status", "referral_channel", "is_primary_referrer")
+    search_fields = (
+        "person_a__first_name",
+        "person_a__last_name",
+        "person_b__first_name",
+        "person_b__last_name",
+    )
+    search_help_text = "Name, email or phone number of either person."
+    person_search_paths = ("person_a", "person_b")
+    autocomplete_fields = ("person_a", "person_b")
+    list_select_related = ("person_a", "person_b")
+    # Exactly rel_a_type_b_idx: each person's ties together.
+    ordering = ("person_a_id", "relationship_type", "person_b_id")
+    sortable_by = ()
+    fieldsets = (
+        (None, {"fields": (("person_a", "relationship_type", "person_b"), "direction", "status")}),
+        (
+            "Referral",
+            {
+                "description": "For a referral: person A referred person B.",
+                "fields": (
+                    ("attribution_percentage", "is_primary_referrer", "relationship_level"),
+                    ("referral_date", "referral_channel"),
+                    ("referral_campaign", "referral_link_id"),
+                ),
+            },
+        ),
+        (None, {"fields": ("relationship_strength", "notes", ("created_at", "updated_at"))}),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Relationship | None = None):
+        base = ("relationship_level", "created_at", "updated_at")
+        return base if obj is None else (*base, *STRUCTURAL)
+
+    def save_model(
+        self, request: HttpRequest, obj: Relationship, form: forms.ModelForm, change: bool
+    ) -> None:
+        if change:
+            obj.save()
+            return
+        if obj.relationship_type == RelationshipType.REFERRAL:
+            saved = referral_record(
+                referrer=obj.person_a,
+                referred=obj.person_b,
+                actor=request.user,
+                attribution_percentage=obj.attribution_percentage or 100,
+                is_primary_referrer=obj.is_primary_referrer,
+                referral_channel=obj.referral_channel,
+                referral_date=obj.referral_date,
+                referral_campaign=obj.referral_campaign,
+                referral_link_id=obj.referral_link_id,
+                relationship_strength=obj.relationship_strength,
+                status=obj.status,
+                notes=obj.notes,
+            )
+        else:
+            saved = relationship_create(
+                person_a=obj.person_a,
+                person_b=obj.person_b,
+                relationship_type=obj.relationship_type,
+                actor=request.user,
+                direction=obj.direction,
+                relationship_strength=obj.relationship_strength,
+                status=obj.status,
+                notes=obj.notes,
+            )
+        # The admin goes on with `obj` (the log, the redirect): make it the saved row.
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Relationship) -> None:
+        super().delete_model(request, obj)
+        if obj.relationship_type == RelationshipType.REFERRAL:
+            referral_counts_refresh(person_ids=[obj.person_a_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        referrers = set(
+            queryset.filter(relationship_type=RelationshipType.REFERRAL).values_list("person_a_id", flat=True)
+        )
+        super().delete_queryset(request, queryset)
+        if referrers:
+            referral_counts_refresh(person_ids=referrers)
