@@ -12,6 +12,7 @@ from django.utils import timezone
 from orca.users.models import User
 from persons.models import ROLE_FLAGS, Person
 from persons.permissions import can_edit_person, require
+from persons.services import ConcurrentEditError
 
 from . import choices
 from .models import LeadExtension, MemberExtension, ReferralExtension
@@ -144,4 +145,50 @@ def extension_change_status(
         _history_entry(status=status, at=at, actor=actor, note=note),
     ]
     extension.save()
+    return extension
+
+
+# Fields an update may not set directly: the status moves through extension_change_status so
+# status_history and the stage durations stay true, and the bookkeeping columns are the model's.
+_NOT_UPDATABLE = {"id", "person", "person_id", "created_at", "updated_at", "status_history"}
+
+
+@transaction.atomic
+def extension_update(
+    *,
+    person: Person,
+    role: str,
+    data: dict,
+    actor: User,
+    expected_updated_at: dt.datetime | None = None,
+    note: str = "",
+) -> models.Model:
+    """Change a role's data; a new status goes through extension_change_status (history grows).
+
+    With expected_updated_at (the extension's updated_at when the form was loaded), refuse with
+    ConcurrentEditError if someone saved the extension in between, writing nothing.
+    """
+    _check_roles({role})
+    spec = ROLES[role]
+    refused = set(data) & (_NOT_UPDATABLE | {spec.durations_field})
+    if refused:
+        raise ValueError(f"extension_update cannot set {', '.join(sorted(refused))}.")
+    require(can_edit_person(actor, person), "You can only change persons you may edit.")
+    if not getattr(person, ROLE_FLAGS[role]):
+        raise ValidationError(f"{person.full_name} is not a {spec.label}; add the role first.")
+    extension = spec.extension.objects.select_for_update().get(person=person)
+    if expected_updated_at is not None and extension.updated_at != expected_updated_at:
+        raise ConcurrentEditError(
+            f"{person.full_name}'s {spec.label} details were changed by someone else at "
+            f"{extension.updated_at:%H:%M:%S} after you opened this form. "
+            "Reload to see their changes, then make yours again."
+        )
+    fields = dict(data)
+    status = fields.pop(spec.status_field, None)
+    for name, value in fields.items():
+        setattr(extension, name, value)
+    extension.full_clean(exclude=["person"])
+    extension.save()
+    if status is not None and status != getattr(extension, spec.status_field):
+        extension = extension_change_status(person=person, role=role, status=status, actor=actor, note=note)
     return extension

@@ -238,7 +238,7 @@ def test_a_second_save_from_an_old_form_is_refused_with_409_and_keeps_the_input(
     response = staff_client.post(edit_url(person, "profile"), stale, **HTMX)
     assert response.status_code == 409
     assert "Not saved." in response.text
-    assert "changed by another user" in response.text
+    assert "changed by someone else" in response.text
     assert 'value="Second"' in response.text  # the user's input is kept
     assert f'hx-get="{edit_url(person, "profile")}"' in response.text  # and a reload
     person.refresh_from_db()
