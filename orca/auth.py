@@ -5,7 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
-from django.http import HttpRequest
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -31,3 +35,21 @@ def axes_username(request: HttpRequest, credentials: dict | None = None) -> str 
     source = credentials if credentials is not None else getattr(request, "data", request.POST)
     username = source.get(field) if source else None
     return username.strip().lower() if isinstance(username, str) else username
+
+
+class HtmxLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """Django's LoginRequiredMiddleware, which also sends an htmx request of an ended session to sign in.
+
+    A plain 302 would be followed inside the XMLHttpRequest and the whole sign-in page swapped into
+    the region that asked for a fragment (the people list's results, a section card). HX-Redirect
+    makes htmx load the sign-in page as the page, with `next` the page the user was on, not the
+    fragment's URL.
+    """
+
+    def handle_no_permission(self, request: HttpRequest, view_func) -> HttpResponse:
+        if not request.htmx:
+            return super().handle_no_permission(request, view_func)
+        page = request.htmx.current_url_abs_path or request.get_full_path()
+        login_url = resolve_url(self.get_login_url(view_func))
+        to_login = redirect_to_login(page, login_url, self.get_redirect_field_name(view_func))
+        return HttpResponseClientRedirect(to_login["Location"])

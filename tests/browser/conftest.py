@@ -10,6 +10,8 @@ import shutil
 import pytest
 
 from conftest import PASSWORD
+from extensions.services import person_set_roles
+from persons.services import person_create
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make to
 # arrange data are still plain synchronous calls.
@@ -56,3 +58,16 @@ def signed_in(page, live_server):
         return page
 
     return sign_in
+
+
+@pytest.fixture
+def make_person(transactional_db):
+    """Return a function that records a person through the services, as the app would."""
+
+    def make(first_name: str, last_name: str, *, roles: set[str] = frozenset(), **fields):
+        person = person_create(actor=None, first_name=first_name, last_name=last_name, **fields)
+        if roles:
+            person_set_roles(person=person, roles=set(roles), actor=None)
+        return person
+
+    return make
