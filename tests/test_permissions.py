@@ -395,12 +395,6 @@ def walk(world: World, client: Client, name: str, expectation: Expectation) -> N
 # --- Tests -----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users sign in with force_login here; hashing their passwords at full cost only slows the walk."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(staff_user, other_staff_user, manager_user, admin_user) -> World:
     return World(

@@ -424,4 +424,4 @@ def test_input_borders_and_focus_ring_are_visible_against_the_page():
 def test_stylesheet_has_a_visible_focus_style_and_a_phone_layout():
     assert ":focus-visible {\n  outline: 3px solid var(--color-focus);" in CSS
     assert "@media (min-width: 48em)" in CSS
-    assert ".table-wrap {\n  overflow-x: auto;" in CSS
+    assert ".table-wrap {\n  position: relative;\n  overflow-x: auto;" in CSS

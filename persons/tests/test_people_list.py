@@ -584,3 +584,12 @@ def test_the_filterset_needs_no_query_to_build(django_assert_num_queries, rf, st
         PersonFilter(
             {"q": "x"}, queryset=Person.objects.all(), request=request, users=[staff_user]
         ).is_valid()
+
+
+def test_the_url_pushed_after_an_htmx_filter_leaves_out_the_empty_fields(staff_client):
+    response = staff_client.get(
+        reverse("persons:list"), {"q": "hopper", "assigned_to": "", "tags": "", "role": "lead"}, **HTMX
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == reverse("persons:list") + "?q=hopper&role=lead"

@@ -24,6 +24,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url
 
 from extensions.models import LeadExtension, MemberExtension, ReferralExtension
 from orca.users.models import User
@@ -133,8 +134,18 @@ def _rows(persons: list[Person]) -> list[Row]:
 
 
 def _list_url(params: QueryDict, **changes: Any) -> str:
-    """The list's URL with `params` changed: a value of None drops the parameter."""
+    """The list's URL with `params` changed: a value of None drops the parameter.
+
+    Empty parameters (the filter form sends every field) are left out, so the URLs pushed to
+    the address bar and shared are short and say only what is filtered.
+    """
     query = params.copy()
+    for name in list(query):
+        kept = [value for value in query.getlist(name) if value != ""]
+        if kept:
+            query.setlist(name, kept)
+        else:
+            del query[name]
     for name, value in changes.items():
         query.pop(name, None)
         if value is not None:
@@ -267,7 +278,10 @@ def _respond(request: HttpRequest, context: dict[str, Any], status: int) -> Http
 @require_GET
 def people_list(request: HttpRequest) -> HttpResponse:
     context, status = list_context(request, request.GET)
-    return _respond(request, context, status)
+    response = _respond(request, context, status)
+    if request.htmx and not request.htmx.history_restore_request:
+        push_url(response, _list_url(request.GET))
+    return response
 
 
 # --- Bulk actions --------------------------------------------------------------------------------
