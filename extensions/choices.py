@@ -74,12 +74,6 @@ class RelationshipToReferrer(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Strength(models.TextChoices):
-    WEAK = "weak", "Weak"
-    MODERATE = "moderate", "Moderate"
-    STRONG = "strong", "Strong"
-
-
 class PermissionLevel(models.TextChoices):
     """What the referrer said the club may do with the referral's details."""
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from persons.choices import MembershipType
+from persons.choices import MembershipType, Strength
 from persons.factories import PersonFactory, maybe, rng, sample, weighted
 
 from . import choices
@@ -169,7 +169,7 @@ class ReferralExtensionFactory(_RoleExtensionFactory):
             }
         )
     )
-    relationship_strength = factory.LazyFunction(lambda: rng().choice(choices.Strength.values))
+    relationship_strength = factory.LazyFunction(lambda: rng().choice(Strength.values))
     permission_level = factory.LazyFunction(
         lambda: weighted(
             {

@@ -8,7 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from orca.db import TimeStampedModel, choices_check, percent_check
-from persons.choices import MembershipType
+from persons.choices import MembershipType, Strength
 from persons.models import Person
 
 from . import choices
@@ -86,7 +86,7 @@ class ReferralExtension(TimeStampedModel):
     relationship_to_referrer = models.CharField(
         max_length=32, choices=choices.RelationshipToReferrer.choices, blank=True
     )
-    relationship_strength = models.CharField(max_length=16, choices=choices.Strength.choices, blank=True)
+    relationship_strength = models.CharField(max_length=16, choices=Strength.choices, blank=True)
     permission_level = models.CharField(
         max_length=32, choices=choices.PermissionLevel.choices, default=choices.PermissionLevel.NOT_ASKED
     )
@@ -123,7 +123,7 @@ class ReferralExtension(TimeStampedModel):
         constraints = [
             choices_check("referral_status", choices.ReferralStatus),
             choices_check("relationship_to_referrer", choices.RelationshipToReferrer, blank=True),
-            choices_check("relationship_strength", choices.Strength, blank=True),
+            choices_check("relationship_strength", Strength, blank=True),
             choices_check("permission_level", choices.PermissionLevel),
             choices_check("appointment_status", choices.AppointmentStatus),
             choices_check("conversion_status", choices.ConversionStatus),

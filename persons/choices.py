@@ -101,3 +101,11 @@ class Service(models.TextChoices):
     NUTRITION = "nutrition", "Nutrition coaching"
     SPA = "spa", "Sauna and spa"
     KIDS = "kids", "Kids' programmes"
+
+
+class Strength(models.TextChoices):
+    """How close two persons are: a referral's tie to its referrer, or any relationship."""
+
+    WEAK = "weak", "Weak"
+    MODERATE = "moderate", "Moderate"
+    STRONG = "strong", "Strong"

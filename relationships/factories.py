@@ -8,9 +8,10 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from persons.choices import Strength
 from persons.factories import PersonFactory, rng, weighted
 
-from .models import ReferralChannel, Relationship, RelationshipType, Strength
+from .models import ReferralChannel, Relationship, RelationshipType
 from .services import SYMMETRIC_TYPES, referral_record, relationship_create
 
 

@@ -3,6 +3,7 @@
 from django.db import models
 
 from orca.db import TimeStampedModel, choices_check, percent_check
+from persons.choices import Strength
 from persons.models import Person
 
 
@@ -39,12 +40,6 @@ class RelationshipStatus(models.TextChoices):
     CONVERTED = "converted", "Converted"
     EXPIRED = "expired", "Expired"
     INACTIVE = "inactive", "Inactive"
-
-
-class Strength(models.TextChoices):
-    WEAK = "weak", "Weak"
-    MODERATE = "moderate", "Moderate"
-    STRONG = "strong", "Strong"
 
 
 class Relationship(TimeStampedModel):
