@@ -35,3 +35,30 @@ def percent_check(field: str):
         | models.Q(**{f"{field}__isnull": True}),
         name=f"%(class)s_{field}_0_100",
     )
+
+
+def database_on_delete(table: str, column: str, target: str, action: str):
+    """A migration step giving an existing foreign key its ON DELETE rule inside PostgreSQL.
+
+    Django 5.2 emulates CASCADE and SET NULL in Python only, so a row deleted by SQL (a script, a
+    DBA, a future service using raw SQL) would fail or leave orphans. The constraint keeps the name
+    Django gave it, so later schema changes by Django still find it; orca/tests/test_on_delete.py
+    checks every rule is in place.
+    """
+    from django.db import migrations
+
+    def alter(rule: str) -> str:
+        return f"""
+DO $$
+DECLARE fk text;
+BEGIN
+    SELECT c.conname INTO STRICT fk
+    FROM pg_constraint c
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+    WHERE c.conrelid = '{table}'::regclass AND c.contype = 'f' AND a.attname = '{column}';
+    EXECUTE format(
+        'ALTER TABLE {table} DROP CONSTRAINT %I, ADD CONSTRAINT %I FOREIGN KEY ({column}) '
+        'REFERENCES {target}(id) {rule} DEFERRABLE INITIALLY DEFERRED', fk, fk);
+END $$;"""
+
+    return migrations.RunSQL(alter(f"ON DELETE {action}"), alter(""))
