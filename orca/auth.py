@@ -37,6 +37,22 @@ def axes_username(request: HttpRequest, credentials: dict | None = None) -> str 
     return username.strip().lower() if isinstance(username, str) else username
 
 
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address for django-axes, right behind TRUSTED_PROXY_COUNT proxies.
+
+    Behind a proxy REMOTE_ADDR is the proxy, so every user would share one address and one
+    attacker's failures would lock the account for everyone. Only the entries the trusted proxies
+    appended to X-Forwarded-For are believed; anything a client wrote before them is not.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")
+
+
 class HtmxLoginRequiredMiddleware(LoginRequiredMiddleware):
     """Django's LoginRequiredMiddleware, which also sends an htmx request of an ended session to sign in.
 

@@ -182,13 +182,21 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ORCA <orca@localhost>
 # Phone numbers typed without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US")
 
-SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")
-SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
-SMS_FROM_NUMBER = os.environ.get("SMS_FROM_NUMBER", "")
+# Behind a TLS-terminating proxy (a load balancer, docker compose behind nginx): how many proxies
+# add themselves to X-Forwarded-For. 0 means clients connect directly. Used to find the client's
+# address for sign-in throttling (orca.auth.client_ip) and to trust X-Forwarded-Proto.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "orca.auth.client_ip"
 
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    if TRUSTED_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # ORCA's own loggers (and celery's) print to the console; Django keeps its default handlers, so
 # runserver's request lines are not printed twice.

@@ -251,3 +251,14 @@ def test_signed_in_user_can_change_their_password(staff_client, staff_user):
     assert response.status_code == 302
     staff_user.refresh_from_db()
     assert staff_user.check_password(new_password)
+
+
+def test_behind_a_trusted_proxy_throttling_counts_the_clients_address_not_the_proxys(settings, rf):
+    from orca.auth import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The address the proxy appended; what the client wrote before it (6.6.6.6) is not believed.
+    assert client_ip(request) == "203.0.113.9"

@@ -22,9 +22,18 @@ MODELS = (User, Person, LeadExtension, ReferralExtension, MemberExtension, Relat
 
 
 def seed(**options) -> str:
+    """Run seed_demo small; tests run with DEBUG off, as production does, so they allow it."""
     out = StringIO()
+    options.setdefault("allow_without_debug", True)
     call_command("seed_demo", persons=options.pop("persons", SMALL), stdout=out, **options)
     return out.getvalue()
+
+
+def test_it_refuses_to_create_the_published_demo_logins_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG on"):
+        seed(seed=3, allow_without_debug=False)
+    assert not User.objects.exists() and not Person.objects.exists()
 
 
 def counts() -> dict:

@@ -1088,8 +1088,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--persons", type=int, default=2000, help=f"How many persons (at least {MIN_PERSONS})."
         )
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="Build the demo club even with DEBUG off (its users share a published password).",
+        )
 
-    def handle(self, *args, seed: int, persons: int, **options) -> None:
+    def handle(self, *args, seed: int, persons: int, allow_without_debug: bool = False, **options) -> None:
+        if not settings.DEBUG and not allow_without_debug:
+            # The demo users' password is in the README: never create them on a production
+            # database by accident (an empty docker compose install, say).
+            raise CommandError(
+                "seed_demo creates users whose password is published, so it runs only with DEBUG on. "
+                "Pass --allow-without-debug to build the demo club on a server you control."
+            )
         if persons < MIN_PERSONS:
             raise CommandError(
                 f"--persons must be at least {MIN_PERSONS} for every pipeline stage and referral tree "
