@@ -12,7 +12,7 @@ from django.utils import timezone
 from orca.users.models import User
 from persons.models import ROLE_FLAGS, Person
 from persons.permissions import can_edit_person, require
-from persons.services import ConcurrentEditError
+from persons.services import ConcurrentEditError, person_lock
 
 from . import choices
 from .models import LeadExtension, MemberExtension, ReferralExtension
@@ -42,6 +42,12 @@ def _history_entry(*, status: str, at: dt.datetime, actor: User | None, note: st
     return {"status": status, "at": at.isoformat(), "by": str(actor.pk) if actor else None, "note": note}
 
 
+def _lock_person(person: Person) -> Person:
+    # Every service here locks the person before its extension, so two of them never wait on
+    # each other in opposite orders.
+    return person_lock(person)
+
+
 def _check_roles(roles: set[str]) -> None:
     unknown = roles - set(ROLES)
     if unknown:
@@ -61,10 +67,10 @@ def person_set_roles(
     """
     roles = set(roles)
     _check_roles(roles)
+    locked = _lock_person(person)
     if actor is not None:
-        require(can_edit_person(actor, person), "You can only change roles of persons you may edit.")
+        require(can_edit_person(actor, locked), "You can only change roles of persons you may edit.")
     at = at or timezone.now()
-    locked = Person.objects.select_for_update().get(pk=person.pk)
     for role, flag in ROLE_FLAGS.items():
         setattr(locked, flag, role in roles)
     locked.save(update_fields=list(ROLE_FLAGS.values()))
@@ -123,11 +129,12 @@ def extension_change_status(
     if status not in spec.statuses.values:
         allowed = ", ".join(spec.statuses.values)
         raise ValidationError(f"“{status}” is not a {spec.label} status. Use one of: {allowed}.")
+    locked = _lock_person(person)
     if actor is not None:
-        require(can_edit_person(actor, person), "You can only change persons you may edit.")
-    if not getattr(person, ROLE_FLAGS[role]):
-        raise ValidationError(f"{person.full_name} is not a {spec.label}; add the role first.")
-    extension = spec.extension.objects.select_for_update().get(person=person)
+        require(can_edit_person(actor, locked), "You can only change persons you may edit.")
+    if not getattr(locked, ROLE_FLAGS[role]):
+        raise ValidationError(f"{locked.full_name} is not a {spec.label}; add the role first.")
+    extension = spec.extension.objects.select_for_update().get(person=locked)
     current = getattr(extension, spec.status_field)
     if current == status:
         return extension
@@ -173,10 +180,11 @@ def extension_update(
     refused = set(data) & (_NOT_UPDATABLE | {spec.durations_field})
     if refused:
         raise ValueError(f"extension_update cannot set {', '.join(sorted(refused))}.")
-    require(can_edit_person(actor, person), "You can only change persons you may edit.")
-    if not getattr(person, ROLE_FLAGS[role]):
-        raise ValidationError(f"{person.full_name} is not a {spec.label}; add the role first.")
-    extension = spec.extension.objects.select_for_update().get(person=person)
+    locked = _lock_person(person)
+    require(can_edit_person(actor, locked), "You can only change persons you may edit.")
+    if not getattr(locked, ROLE_FLAGS[role]):
+        raise ValidationError(f"{locked.full_name} is not a {spec.label}; add the role first.")
+    extension = spec.extension.objects.select_for_update().get(person=locked)
     if expected_updated_at is not None and extension.updated_at != expected_updated_at:
         raise ConcurrentEditError(
             f"{person.full_name}'s {spec.label} details were changed by someone else at "
@@ -190,5 +198,5 @@ def extension_update(
     extension.full_clean(exclude=["person"])
     extension.save()
     if status is not None and status != getattr(extension, spec.status_field):
-        extension = extension_change_status(person=person, role=role, status=status, actor=actor, note=note)
+        extension = extension_change_status(person=locked, role=role, status=status, actor=actor, note=note)
     return extension

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "relationships",
     "interactions",
     "messaging",
+    "people",
     "orca",
 ]
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Func, QuerySet, Value
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from orca.users.models import User
 
@@ -18,6 +19,7 @@ from .permissions import (
     can_delete_person,
     can_edit_person,
     can_reassign_person,
+    editable_by_q,
     require,
 )
 
@@ -35,6 +37,7 @@ def _clean_tag(tag: str) -> str:
     return tag
 
 
+@transaction.atomic
 def person_create(*, actor: User | None, **fields: Any) -> Person:
     """Create a person; staff who add someone without choosing an owner look after them."""
     person = Person(**fields)
@@ -47,6 +50,18 @@ def person_create(*, actor: User | None, **fields: Any) -> Person:
     return person
 
 
+def person_lock(person: Person) -> Person:
+    """The person's row as it is now, locked until the transaction ends.
+
+    Services check permissions on it rather than on `person`, which may be stale (reassigned since
+    the page was loaded). A person deleted meanwhile is refused like any concurrent change.
+    """
+    locked = Person.objects.select_for_update().filter(pk=person.pk).first()
+    if locked is None:
+        raise ConcurrentEditError(f"{person.full_name} was deleted by someone else; nothing was saved.")
+    return locked
+
+
 @transaction.atomic
 def person_update(
     *,
@@ -56,8 +71,9 @@ def person_update(
     expected_updated_at: dt.datetime | None = None,
 ) -> Person:
     """Apply field changes. With expected_updated_at, refuse if someone saved in between."""
-    require(can_edit_person(actor, person), "You can only edit persons assigned to you or unassigned.")
-    locked = Person.objects.select_for_update().get(pk=person.pk)
+    # The rule is checked on the row as it is now, locked: `person` may be stale (reassigned since).
+    locked = person_lock(person)
+    require(can_edit_person(actor, locked), "You can only edit persons assigned to you or unassigned.")
     if "assigned_to" in data and data["assigned_to"] != locked.assigned_to:
         require(can_reassign_person(actor, locked), "Only managers can reassign other staff's persons.")
     if expected_updated_at is not None and locked.updated_at != expected_updated_at:
@@ -67,18 +83,20 @@ def person_update(
         )
     for name, value in data.items():
         setattr(locked, name, value)
-    locked.full_clean()
+    # Every CHECK on persons is a choices check clean_fields already makes, or the computed
+    # profile_completeness; validating constraints again would cost a query per constraint.
+    locked.full_clean(validate_constraints=False)
     locked.save()
     return locked
 
 
 def _refuse_if_not_all_editable(queryset: QuerySet[Person], actor: User) -> None:
     """Bulk changes are all or nothing: one person the actor may not edit refuses the lot."""
-    if actor.is_manager:
+    editable = editable_by_q(actor)
+    if not editable:  # an empty filter: the actor may edit everyone, so there is nothing to look up
         return
-    others = queryset.exclude(assigned_to__isnull=True).exclude(assigned_to=actor)
     require(
-        not others.exists(),
+        not queryset.exclude(editable).exists(),
         "Some of the selected persons are assigned to other staff; only a manager can change them.",
     )
 
@@ -115,10 +133,14 @@ def person_bulk_remove_tag(*, persons: QuerySet[Person], tag: str, actor: User) 
 def person_bulk_set_do_not_contact(
     *, persons: QuerySet[Person], until: dt.datetime | None, actor: User
 ) -> int:
+    """Nobody may contact these persons before `until`; None clears it."""
+    if until is not None and until <= timezone.now():
+        raise ValidationError("Choose a date in the future, or clear it.")
     _refuse_if_not_all_editable(persons, actor)
     return persons.update(do_not_contact_until=until, updated_at=Now())
 
 
+@transaction.atomic
 def person_delete(*, person: Person, actor: User) -> None:
     require(can_delete_person(actor, person), "Only managers can delete persons.")
     person.delete()

@@ -1,11 +1,11 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from extensions.models import LeadExtension, MemberExtension, ReferralExtension
-from extensions.services import extension_change_status, person_set_roles
+from extensions.services import extension_change_status, extension_update, person_set_roles
 from persons.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +114,53 @@ def test_the_database_refuses_moving_an_extension_to_a_person_without_the_role(m
     person_set_roles(person=holder, roles={"member"}, actor=manager_user)
     with pytest.raises(IntegrityError, match="does not hold the role"), transaction.atomic():
         MemberExtension.objects.filter(person=holder).update(person=other)
+
+
+# --- Permissions are checked on the locked row ------------------------------------------------------
+
+
+def _reassigned_after_loading(owner, other):
+    """A lead loaded while `owner` looked after them, handed to `other` since (by someone else)."""
+    loaded = make_person(assigned_to=owner)
+    person_set_roles(person=loaded, roles={"lead"}, actor=owner)
+    Person.objects.filter(pk=loaded.pk).update(assigned_to=other)
+    return loaded
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda person, actor: person_set_roles(person=person, roles={"lead", "member"}, actor=actor),
+        lambda person, actor: extension_change_status(
+            person=person, role="lead", status="qualified", actor=actor
+        ),
+        lambda person, actor: extension_update(
+            person=person, role="lead", data={"lead_temperature": "hot"}, actor=actor
+        ),
+    ],
+    ids=["set roles", "change status", "update"],
+)
+def test_a_role_change_is_checked_against_the_person_as_they_are_now(staff_user, other_staff_user, change):
+    loaded = _reassigned_after_loading(staff_user, other_staff_user)
+    before = LeadExtension.objects.get(person=loaded)
+
+    with pytest.raises(PermissionDenied):
+        change(loaded, staff_user)
+
+    after = LeadExtension.objects.get(person=loaded)
+    assert (after.lead_status, after.lead_temperature, after.updated_at) == (
+        before.lead_status,
+        before.lead_temperature,
+        before.updated_at,
+    )
+    assert not Person.objects.get(pk=loaded.pk).is_member
+
+
+def test_a_status_change_for_a_role_dropped_since_loading_is_refused(manager_user):
+    loaded = make_person()
+    person_set_roles(person=loaded, roles={"lead"}, actor=manager_user)
+    person_set_roles(person=Person.objects.get(pk=loaded.pk), roles=set(), actor=manager_user)
+
+    with pytest.raises(ValidationError, match="is not a lead"):
+        extension_change_status(person=loaded, role="lead", status="qualified", actor=manager_user)
+    assert LeadExtension.objects.get(person=loaded).lead_status == "new"

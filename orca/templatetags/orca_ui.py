@@ -89,19 +89,33 @@ def _sort_direction(current: str, field: str) -> str:
 
 @register.inclusion_tag("components/sortable_th.html", takes_context=True)
 def sortable_th(
-    context: template.Context, label: str, field: str, param: str = "sort", hx_target: str = ""
+    context: template.Context,
+    label: str,
+    field: str,
+    param: str = "sort",
+    hx_target: str = "",
+    current: str | None = None,
+    path: str = "",
 ) -> dict:
-    """A column header whose link sorts by `field`, then by `-field` on the next click."""
+    """A column header whose link sorts by `field`, then by `-field` on the next click.
+
+    `current` is the order the list is in when it is not the URL's (the list's default order, or
+    the one it fell back to from a bad value); `path` is the list's URL when the page answers
+    another (a form posted elsewhere that shows the list again).
+    """
     request: HttpRequest = context["request"]
-    direction = _sort_direction(request.GET.get(param, ""), field)
-    query: QueryDict = request.GET.copy()
-    for name in PAGING_PARAMS:
-        query.pop(name, None)
+    direction = _sort_direction(request.GET.get(param, "") if current is None else current, field)
+    query = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        # Empty parameters (a filter form sends every field) say nothing: keep the link short.
+        kept = [value for value in values if value != ""]
+        if kept and name not in PAGING_PARAMS:
+            query.setlist(name, kept)
     query[param] = f"-{field}" if direction == "ascending" else field
     return {
         "label": label,
         "direction": direction,
-        "url": f"{request.path}?{query.urlencode()}",
+        "url": f"{path or request.path}?{query.urlencode()}",
         "hx_target": hx_target,
     }
 

@@ -188,6 +188,23 @@ def test_sortable_header_toggles_direction_and_announces_it():
     assert 'href="/people/?sort=name"' in descending
 
 
+def test_sortable_header_shows_the_order_the_list_is_in_when_the_url_names_none():
+    request = make_request("/people/", q="")
+
+    html = render('{% sortable_th "Name" "name" current="name" %}', request=request)
+
+    assert 'aria-sort="ascending"' in html
+    assert 'href="/people/?sort=-name"' in html
+
+
+def test_sortable_header_links_to_the_list_from_a_page_that_answered_a_form_elsewhere():
+    request = make_request("/people/bulk/", role="lead", tags="", sort="name")
+
+    html = render('{% sortable_th "Added" "created" path="/people/" %}', request=request)
+
+    assert 'href="/people/?role=lead&amp;sort=created"' in html
+
+
 @pytest.mark.parametrize(
     ("value", "tone"),
     [("won", "success"), ("lost", "danger"), ("frozen", "warning"), ("new", "info"), ("", "neutral")],
@@ -328,6 +345,25 @@ def test_confirm_delete_asks_before_a_post():
     assert '<form class="confirm-delete__panel" method="post" action="/people/1/delete/">' in html
     assert "Delete Ann Lee?" in html
     assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_confirm_delete_expanded_is_the_panel_alone_with_counts_and_a_cancel_link():
+    html = render_to_string(
+        "components/confirm_delete.html",
+        {
+            "action_url": "/people/1/delete/",
+            "object_label": "Ann Lee",
+            "counts": [("message", 3), ("relationship", 1)],
+            "cancel_url": "/people/1/",
+            "expanded": True,
+        },
+        request=make_request("/people/1/delete/"),
+    )
+
+    assert "<details" not in html and "<summary" not in html
+    assert '<form class="confirm-delete__panel" method="post" action="/people/1/delete/">' in html
+    assert "<li><strong>3</strong> messages</li><li><strong>1</strong> relationship</li>" in html
+    assert '<a class="btn btn--secondary" href="/people/1/">Cancel</a>' in html
 
 
 def test_page_header_renders_title_back_link_and_only_the_given_actions():

@@ -67,3 +67,23 @@ def test_adding_a_role_shows_its_section(page: Page, live_server, staff_user, si
     expect(roles.get_by_label("Member")).to_be_checked()
     grace.refresh_from_db()
     assert grace.is_member and hasattr(grace, "member")
+
+
+def test_a_manager_deletes_a_person_after_seeing_what_goes_with_them(
+    page: Page, live_server, manager_user, signed_in, make_person
+):
+    ada = make_person("Ada", "Lovelace", roles={"lead", "member"})
+    signed_in(manager_user)
+    open_person_page(page, live_server, ada)
+
+    page.get_by_role("link", name="Delete…").click()
+    panel = page.locator(".confirm-delete__panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator(".confirm-delete__counts li").first).to_have_text("2 role records")
+    panel.get_by_role("button", name="Delete Ada Lovelace permanently").click()
+
+    page.wait_for_url(f"{live_server.url}/people/")
+    expect(page.locator("#flash")).to_contain_text(
+        "Ada Lovelace and everything recorded about them were deleted."
+    )
+    assert not Person.objects.filter(pk=ada.pk).exists()

@@ -26,8 +26,16 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
-from extensions.models import LeadExtension, MemberExtension, ReferralExtension
+from extensions.services import ROLES
 from orca.users.models import User
+from orca.users.selectors import assignable_users
+from persons.models import ROLE_FLAGS, Person
+from persons.services import (
+    person_bulk_add_tag,
+    person_bulk_assign,
+    person_bulk_remove_tag,
+    person_bulk_set_do_not_contact,
+)
 
 from ..filters import (
     ADD_TAG,
@@ -43,39 +51,9 @@ from ..filters import (
     ListOptionsForm,
     PersonFilter,
 )
-from ..models import ROLE_FLAGS, Person
 from ..pagination import InvalidCursor, KeysetPage, keyset_paginate
-from ..selectors import PERSON_ORDERINGS
-from ..services import (
-    person_bulk_add_tag,
-    person_bulk_assign,
-    person_bulk_remove_tag,
-    person_bulk_set_do_not_contact,
-)
+from ..selectors import PERSON_ORDERINGS, person_list_queryset
 from .person import format_phone
-
-# The role extensions come with each row in the same query (LEFT JOINs on their unique person_id).
-ROLE_STATUS = {
-    "lead": (LeadExtension, "lead_status"),
-    "referral": (ReferralExtension, "referral_status"),
-    "member": (MemberExtension, "membership_status"),
-}
-SORTABLE_COLUMNS = (
-    ("Name", "name"),
-    ("Last contacted", "last_contacted"),
-    ("Next contact", "next_contact"),
-    ("Added", "created"),
-)
-
-
-def person_list_queryset() -> QuerySet[Person]:
-    return Person.objects.select_related("assigned_to", *ROLE_STATUS)
-
-
-def assignable_users() -> list[User]:
-    """Everyone who may own a person: the choices of "Assigned to" and of the bulk assign."""
-    return list(User.objects.filter(is_active=True).order_by("first_name", "last_name", "email"))
-
 
 # --- Rows ------------------------------------------------------------------------------------------
 
@@ -104,16 +82,16 @@ class Row:
 def _role_statuses(person: Person) -> list[RoleStatus]:
     """The status of each role the person holds now (a dropped role's extension is not shown)."""
     statuses = []
-    for role, (extension_model, field) in ROLE_STATUS.items():
+    for role, spec in ROLES.items():
         if not getattr(person, ROLE_FLAGS[role]):
             continue
         try:
             extension = getattr(person, role)
-        except extension_model.DoesNotExist:
+        except spec.extension.DoesNotExist:
             statuses.append(RoleStatus(role=role, status="", label=""))
             continue
-        label = getattr(extension, f"get_{field}_display")()
-        statuses.append(RoleStatus(role=role, status=getattr(extension, field), label=label))
+        label = getattr(extension, f"get_{spec.status_field}_display")()
+        statuses.append(RoleStatus(role=role, status=getattr(extension, spec.status_field), label=label))
     return statuses
 
 
@@ -193,25 +171,9 @@ def _paginate(
         return keyset_paginate(queryset, ordering=PERSON_ORDERINGS[sort], per_page=per_page)
 
 
-def _sort_headers(params: QueryDict, sort: str) -> list[dict[str, str]]:
-    """The sortable column headers, as components/sortable_th.html takes them."""
-    headers = []
-    for label, key in SORTABLE_COLUMNS:
-        direction = "ascending" if sort == key else "descending" if sort == f"-{key}" else ""
-        target = f"-{key}" if direction == "ascending" else key
-        headers.append(
-            {
-                "label": label,
-                "direction": direction,
-                "url": _list_url(params, sort=target, after=None, before=None),
-            }
-        )
-    return headers
-
-
 def list_context(request: HttpRequest, params: QueryDict) -> tuple[dict[str, Any], int]:
     """Everything persons/list.html needs for these list parameters, and the status to answer with."""
-    users = assignable_users()
+    users = list(assignable_users())
     filterset = PersonFilter(params, queryset=person_list_queryset(), request=request, users=users)
     searching = bool(params.get("q", "").strip())
     notices: list[str] = []
@@ -229,7 +191,6 @@ def list_context(request: HttpRequest, params: QueryDict) -> tuple[dict[str, Any
         "sort": sort,
         "per_page": per_page,
         "searching": searching,
-        "sort_headers": _sort_headers(params, sort),
         "per_page_links": [
             {"size": size, "url": _list_url(params, per_page=size, after=None, before=None)}
             for size, _ in PER_PAGE_CHOICES
@@ -345,7 +306,7 @@ def _bulk_refused(request: HttpRequest, errors: list[str], status: int) -> HttpR
 
 @require_POST
 def people_bulk(request: HttpRequest) -> HttpResponse:
-    users = assignable_users()
+    users = list(assignable_users())
     form = BulkActionForm(request.POST, users=users)
     if not form.is_valid():
         return _bulk_refused(request, form.error_messages_text(), 422)

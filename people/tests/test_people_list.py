@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import html
+import json
+import re
 import uuid
 
 import pytest
@@ -11,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from extensions.services import extension_change_status, person_set_roles
-from persons.filters import PersonFilter
+from people.filters import PersonFilter
+from people.pagination import InvalidCursor, KeysetOrdering, keyset_paginate
+from people.selectors import PERSON_ORDERINGS
 from persons.models import Person
-from persons.pagination import InvalidCursor, KeysetOrdering, keyset_paginate
-from persons.selectors import PERSON_ORDERINGS
 
 pytestmark = pytest.mark.django_db
 
@@ -218,6 +222,10 @@ EVERYONE = {"Lena Lead", "Rita Referral", "Mark Member", "Dora Dropped", "Nina N
         ("created_after=2026-01-01&created_before=2026-03-04", {"Lena Lead"}),
         ("last_contacted_after=2026-02-02", {"Mark Member"}),
         ("last_contacted_before=2026-02-01", {"Lena Lead"}),
+        # The last day a date field accepts has no next day to stop before.
+        ("created_before=9999-12-31", EVERYONE),
+        ("last_contacted_before=9999-12-31", {"Lena Lead", "Mark Member"}),
+        ("created_after=0001-01-01&last_contacted_after=0001-01-01", {"Lena Lead", "Mark Member"}),
         ("follow_up_due=on", {"Lena Lead"}),
         ("role=member&assigned_to=unassigned", {"Mark Member"}),
         # What a form submitted without JavaScript sends for untouched fields.
@@ -352,15 +360,45 @@ def test_the_default_order_is_by_name(staff_client, sortable_people):
     assert names(response) == ["Zed Adams", "Abe Brown", "Cara Brown", "Moe Young"]
 
 
+def sort_headers(response) -> dict[str, tuple[str, str]]:
+    """Each sortable column header of the page: its label → (aria-sort or "", the link)."""
+    found = re.findall(
+        r'<th scope="col"(?: aria-sort="(\w+)")? class="sortable[^"]*">\s*<a href="([^"]+)"[^>]*>([^<]+)<',
+        response.content.decode(),
+    )
+    return {label: (direction, html.unescape(url)) for direction, url, label in found}
+
+
 def test_sort_headers_toggle_direction_and_drop_the_cursor(staff_client, sortable_people):
     response = staff_client.get(LIST_URL, {"sort": "name", "active": "yes", "after": "abc"})
 
-    headers = {h["label"]: h for h in response.context["sort_headers"]}
-    assert headers["Name"]["direction"] == "ascending"
-    assert headers["Name"]["url"] == f"{LIST_URL}?active=yes&sort=-name"
-    assert headers["Added"]["direction"] == ""
-    assert headers["Added"]["url"] == f"{LIST_URL}?active=yes&sort=created"
-    assert 'aria-sort="ascending"' in response.content.decode()
+    headers = sort_headers(response)
+    assert list(headers) == ["Name", "Last contacted", "Next contact", "Added"]
+    assert headers["Name"] == ("ascending", f"{LIST_URL}?sort=-name&active=yes")
+    assert headers["Added"] == ("", f"{LIST_URL}?sort=created&active=yes")
+
+
+def test_the_default_order_shows_on_the_name_header_and_a_search_on_none(staff_client, sortable_people):
+    assert sort_headers(staff_client.get(LIST_URL, {"tags": ""}))["Name"] == (
+        "ascending",
+        f"{LIST_URL}?sort=-name",
+    )
+
+    searched = sort_headers(staff_client.get(LIST_URL, {"q": "brown"}))
+    assert {direction for direction, _ in searched.values()} == {""}
+    assert searched["Name"][1] == f"{LIST_URL}?q=brown&sort=name"
+
+
+def test_sort_headers_after_a_bulk_action_link_to_the_list(staff_client, sortable_people):
+    person = Person.objects.get(first_name="Abe")
+    response = staff_client.post(
+        f"{reverse('persons:bulk')}?sort=-created",
+        {"action": "add_tag", "scope": "selected", "ids": [str(person.pk)], "tag": "vip"},
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    assert sort_headers(response)["Added"] == ("descending", f"{LIST_URL}?sort=created")
 
 
 def test_an_unknown_sort_falls_back_to_name_with_a_notice(staff_client, sortable_people):
@@ -457,6 +495,30 @@ def test_a_broken_page_link_shows_the_first_page_with_a_notice(staff_client, sor
     assert response.status_code == 200
     assert names(response)[0] == "Zed Adams"
     assert "Showing the first page." in response.content.decode()
+
+
+def hand_made_cursor(payload: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_a_page_link_edited_to_hold_a_nul_character_shows_the_first_page_with_a_notice(
+    staff_client, sortable_people, direction
+):
+    cursor = hand_made_cursor({"o": "name", "s": 0, "v": ["Ad\u0000ams", "Zed", str(uuid.uuid4())]})
+
+    response = staff_client.get(LIST_URL, {direction: cursor})
+
+    assert response.status_code == 200
+    assert names(response)[0] == "Zed Adams"
+    assert "The page link is not valid. Showing the first page." in response.content.decode()
+
+
+def test_the_keyset_paginator_refuses_a_cursor_holding_a_nul_character():
+    cursor = hand_made_cursor({"o": "name", "s": 0, "v": ["Adams", "Z\u0000ed", str(uuid.uuid4())]})
+
+    with pytest.raises(InvalidCursor):
+        keyset_paginate(Person.objects.all(), ordering=PERSON_ORDERINGS["name"], per_page=5, after=cursor)
 
 
 def test_a_cursor_from_another_sort_order_is_refused(staff_client, sortable_people):

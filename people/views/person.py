@@ -8,7 +8,6 @@ Permissions come from persons.permissions, checked here and again by the service
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,22 +19,28 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from extensions.selectors import StatusHistoryRow, status_history_rows, status_history_users
 from extensions.services import ROLES, extension_update, person_set_roles
 from interactions.selectors import Position, interactions_of_person
 from messaging.selectors import decode_position, encode_position, messages_of_person, person_timeline
 from orca.users.models import User
+from persons.choices import Service
+from persons.models import ROLE_FLAGS, Person
+from persons.permissions import can_delete_person, can_edit_person, can_reassign_person, require
+from persons.selectors import person_find_duplicates, person_get_for_user
+from persons.services import ConcurrentEditError, person_create, person_delete, person_update
 from relationships.selectors import person_ties, relationships_of_person
 
-from ..choices import Service
 from ..forms import (
     CONTACT_TIME_CHOICES,
     ConcurrencyForm,
+    DuplicateCheckForm,
     LeadExtensionForm,
     MemberExtensionForm,
     PersonCreateForm,
@@ -45,10 +50,6 @@ from ..forms import (
     ReferralExtensionForm,
     RolesForm,
 )
-from ..models import ROLE_FLAGS, Person
-from ..permissions import can_delete_person, can_edit_person, can_reassign_person, can_view_person, require
-from ..selectors import person_find_duplicates
-from ..services import ConcurrentEditError, person_create, person_delete, person_update
 
 TIMELINE_PAGE_SIZE = 20
 
@@ -89,7 +90,7 @@ class Card:
     can_edit: bool = False
     form: ConcurrencyForm | None = None
     extension: Model | None = None
-    history: list[dict] = field(default_factory=list)
+    history: list[StatusHistoryRow] = field(default_factory=list)  # newest first
     conflict: str = ""  # the ConcurrentEditError message after a refused save
 
     @property
@@ -131,12 +132,7 @@ class Permissions:
 
 def _person_for_page(user: User, pk: uuid.UUID) -> Person:
     """The person with their owner and every role extension they have ever had, in one query."""
-    person = get_object_or_404(
-        Person.objects.select_related("assigned_to", *ROLES),
-        pk=pk,
-    )
-    require(can_view_person(user, person))
-    return person
+    return person_get_for_user(user=user, pk=pk, related=tuple(ROLES))
 
 
 def _extension(person: Person, role: str) -> Model | None:
@@ -147,34 +143,9 @@ def _extension(person: Person, role: str) -> Model | None:
         return None
 
 
-def _history_users(extensions: list[Model]) -> dict[str, User]:
-    """Who made each status change, for every extension at once (one query, or none)."""
-    ids = {entry.get("by") for ext in extensions for entry in ext.status_history if entry.get("by")}
-    if not ids:
-        return {}
-    return {str(user.pk): user for user in User.objects.filter(pk__in=ids)}
-
-
-def _history_rows(extension: Model, role: str, users: dict[str, User]) -> list[dict]:
-    """status_history made readable, newest first: label, when, who, note."""
-    labels = dict(ROLES[role].statuses.choices)
-    rows = []
-    for entry in reversed(extension.status_history):
-        try:
-            at = dt.datetime.fromisoformat(entry.get("at"))
-        except (TypeError, ValueError):
-            at = None  # an entry written by hand or an import; show it without a time
-        by = entry.get("by")
-        rows.append(
-            {
-                "status": entry.get("status", ""),
-                "label": labels.get(entry.get("status"), entry.get("status", "")),
-                "at": at,
-                "by": users.get(by) if by else None,
-                "note": entry.get("note", ""),
-            }
-        )
-    return rows
+def _history_users(extensions: list[Model]) -> dict[uuid.UUID, User]:
+    """Who made each status change, for every extension on the page at once (one query, or none)."""
+    return status_history_users(extension.status_history for extension in extensions)
 
 
 def format_phone(e164: str) -> str:
@@ -231,15 +202,16 @@ def _card(
     mode: str = "view",
     form: ConcurrencyForm | None = None,
     conflict: str = "",
-    users: dict[str, User] | None = None,
+    users: dict[uuid.UUID, User] | None = None,
 ) -> Card:
     card = Card(section=section, person=person, mode=mode, can_edit=can_edit_person(user, person))
     card.form, card.conflict = form, conflict
     if section.role:
         card.extension = _extension(person, section.role)
-        if users is None:
-            users = _history_users([card.extension])
-        card.history = _history_rows(card.extension, section.role, users)
+        rows = status_history_rows(
+            card.extension.status_history, statuses=ROLES[section.role].statuses, users=users
+        )
+        card.history = rows[::-1]
     return card
 
 
@@ -308,7 +280,8 @@ def _page_context(request: HttpRequest, person: Person, *, before: Position | No
     return {
         "person": person,
         "header": _header(person),
-        "perms": Permissions.of(user, person),
+        # Not "perms": that is Django's context processor's, the user's model permissions.
+        "person_perms": Permissions.of(user, person),
         "cards": [_card(user, person, section, users=users) for section in sections],
         "roles_form": RolesForm(initial={"roles": sorted(person.roles)}),
         "kept_roles": _kept_roles(person),
@@ -323,7 +296,7 @@ def _card_response(request: HttpRequest, person: Person, card: Card, *, status: 
         "card": card,
         "person": person,
         "header": _header(person),
-        "perms": Permissions.of(request.user, person),
+        "person_perms": Permissions.of(request.user, person),
         "refresh_header": card.mode == "view" and card.section.role is None and request.method == "POST",
     }
     return render(request, "persons/detail.html#section-response", context, status=status)
@@ -332,7 +305,7 @@ def _card_response(request: HttpRequest, person: Person, card: Card, *, status: 
 def _edit_response(request: HttpRequest, person: Person, card: Card, *, status: int = 200) -> HttpResponse:
     if request.htmx:
         return _card_response(request, person, card, status=status)
-    context = {"card": card, "person": person, "perms": Permissions.of(request.user, person)}
+    context = {"card": card, "person": person, "person_perms": Permissions.of(request.user, person)}
     return render(request, "persons/sections/edit_page.html", context, status=status)
 
 
@@ -521,13 +494,11 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def person_duplicates(request: HttpRequest) -> HttpResponse:
     """The duplicate warning for what is typed so far (htmx, on change); never writes."""
-    data = request.POST
-    duplicates = person_find_duplicates(
-        first_name=data.get("first_name", "")[:150],
-        last_name=data.get("last_name", "")[:150],
-        email=data.get("email", "")[:254],
-        phone=data.get("phone", "")[:32],
-    )
+    form = DuplicateCheckForm(request.POST)
+    if not form.is_valid():
+        # Only a hand-made request gets here (NUL characters, longer than the inputs allow).
+        return HttpResponseBadRequest("Those details cannot be checked for duplicates; correct them first.")
+    duplicates = person_find_duplicates(**form.cleaned_data)
     return render(request, "persons/create.html#duplicates", {"duplicates": duplicates, "live": True})
 
 
@@ -555,7 +526,14 @@ def person_delete_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         person_delete(person=person, actor=request.user)
         messages.success(request, f"{name} and everything recorded about them were deleted.")
         return redirect(reverse("persons:list"))
-    context = {"person": person, "counts": _delete_counts(person)}
+    context = {
+        "person": person,
+        "counts": _delete_counts(person),
+        "message": (
+            "Everything recorded about them is deleted with them. The people they are related to "
+            f"stay; only their ties to {person.first_name} go."
+        ),
+    }
     return render(request, "persons/confirm_delete.html", context)
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from extensions.models import LeadExtension, MemberExtension
+from extensions.factories import RolePersonFactory
+from extensions.models import LeadExtension, MemberExtension, ReferralExtension
 from extensions.services import person_set_roles
+from interactions.factories import InteractionFactory
 from interactions.models import Interaction
+from messaging.factories import MessageFactory
 from messaging.models import Message
+from orca.users.factories import UserFactory
+from orca.users.models import User
+from persons.factories import PersonFactory
 from persons.models import Person
+from relationships.factories import ReferralFactory, RelationshipFactory
 from relationships.models import Relationship
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +99,26 @@ def test_confirmation_page_costs_few_queries(manager_client, django_assert_max_n
     person, _ = busy_person()
     with django_assert_max_num_queries(8):
         manager_client.get(delete_url(person))
+
+
+def test_deleting_a_person_deletes_everything_recorded_about_them_and_nothing_else():
+    sender = UserFactory()
+    person = RolePersonFactory(roles={"lead", "referral", "member"})
+    referrer, referred, friend = PersonFactory(), PersonFactory(), PersonFactory()
+    ReferralFactory(person_a=referrer, person_b=person)
+    ReferralFactory(person_a=person, person_b=referred)
+    RelationshipFactory(person_a=friend, person_b=person)
+    InteractionFactory(person=person, user=sender)
+    MessageFactory(recipient=person, sender=sender)
+    other_message = MessageFactory(recipient=friend, sender=sender)
+
+    person.delete()
+
+    for model in (LeadExtension, ReferralExtension, MemberExtension, Interaction):
+        assert not model.objects.filter(person_id=person.pk).exists()
+    assert not Relationship.objects.filter(person_a_id=person.pk).exists()
+    assert not Relationship.objects.filter(person_b_id=person.pk).exists()
+    assert not Message.objects.filter(recipient_id=person.pk).exists()
+    assert Person.objects.filter(pk__in=[referrer.pk, referred.pk, friend.pk]).count() == 3
+    assert Message.objects.filter(pk=other_message.pk).exists()
+    assert User.objects.filter(pk=sender.pk).exists()

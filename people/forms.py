@@ -12,11 +12,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from extensions.models import LeadExtension, MemberExtension, ReferralExtension
+from extensions.services import ROLES
 from orca.users.models import User
+from orca.users.selectors import assignable_users
+from persons.models import Person, normalize_phone
 
-from .models import Person, normalize_phone
-
-ROLE_CHOICES = [("lead", "Lead"), ("referral", "Referral"), ("member", "Member")]
+# The roles a person can hold, for the role checkboxes here and the list's role filter.
+ROLE_CHOICES = [(role, spec.label.capitalize()) for role, spec in ROLES.items()]
 
 CONTACT_TIME_CHOICES = [
     ("early_morning", "Early morning (before 9)"),
@@ -40,15 +42,16 @@ ADDRESS_FIELDS = {
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, attrs: dict | None = None):
-        super().__init__(attrs, format="%Y-%m-%d")
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        # The browser's date picker sends and shows ISO dates whatever the locale.
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
-    def __init__(self, attrs: dict | None = None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
 def clean_phone_value(raw: str) -> str:
@@ -57,6 +60,34 @@ def clean_phone_value(raw: str) -> str:
     if phone and not phone.startswith("+"):
         raise ValidationError("Enter a valid phone number.", code="invalid_phone")
     return phone
+
+
+def assignee_field(field: forms.ModelChoiceField) -> None:
+    """Make a model form's assigned_to offer the assignable users, and "Nobody" first."""
+    field.queryset = assignable_users()
+    field.empty_label = "Nobody (unassigned)"
+
+
+class PersonContactCleaning:
+    """How every person form cleans who the person is: the email trimmed and lower case, phones in
+    E.164 (or refused), and a date of birth that is not in the future."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_email(self) -> str:
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+    def clean_phone(self) -> str:
+        return clean_phone_value(self.cleaned_data.get("phone", ""))
+
+    def clean_secondary_phone(self) -> str:
+        return clean_phone_value(self.cleaned_data.get("secondary_phone", ""))
+
+    def clean_dob(self) -> dt.date | None:
+        dob = self.cleaned_data.get("dob")
+        if dob and dob > dt.date.today():
+            raise ValidationError("A date of birth cannot be in the future.")
+        return dob
 
 
 def split_list(raw: str) -> list[str]:
@@ -129,7 +160,7 @@ class ConcurrencyForm(forms.ModelForm):
 # --- Person sections ----------------------------------------------------------------------------
 
 
-class PersonProfileForm(ConcurrencyForm):
+class PersonProfileForm(PersonContactCleaning, ConcurrencyForm):
     """Who they are and how to reach them."""
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -146,21 +177,6 @@ class PersonProfileForm(ConcurrencyForm):
         widgets = {"dob": DateInput()}
         labels = {"phone": "Phone", "secondary_phone": "Second phone"}
         help_texts = {"phone": "Any format; saved as +15551234567.", "secondary_phone": ""}
-
-    def clean_email(self) -> str:
-        return (self.cleaned_data.get("email") or "").strip().lower()
-
-    def clean_phone(self) -> str:
-        return clean_phone_value(self.cleaned_data.get("phone", ""))
-
-    def clean_secondary_phone(self) -> str:
-        return clean_phone_value(self.cleaned_data.get("secondary_phone", ""))
-
-    def clean_dob(self) -> dt.date | None:
-        dob = self.cleaned_data.get("dob")
-        if dob and dob > dt.date.today():
-            raise ValidationError("A date of birth cannot be in the future.")
-        return dob
 
     def changes(self) -> dict[str, Any]:
         data = super().changes()
@@ -230,9 +246,7 @@ class PersonNotesForm(ConcurrencyForm):
     def __init__(self, *args: Any, can_reassign: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if can_reassign:
-            field = self.fields["assigned_to"]
-            field.queryset = User.objects.filter(is_active=True).order_by("first_name", "last_name", "email")
-            field.empty_label = "Nobody (unassigned)"
+            assignee_field(self.fields["assigned_to"])
         else:
             # The view decides; a form without the field cannot change it, whatever is posted.
             del self.fields["assigned_to"]
@@ -385,7 +399,7 @@ class RolesForm(forms.Form):
     )
 
 
-class PersonCreateForm(forms.ModelForm):
+class PersonCreateForm(PersonContactCleaning, forms.ModelForm):
     roles = forms.MultipleChoiceField(
         choices=ROLE_CHOICES,
         required=False,
@@ -420,25 +434,24 @@ class PersonCreateForm(forms.ModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if user.is_manager:
-            field = self.fields["assigned_to"]
-            field.queryset = User.objects.filter(is_active=True).order_by("first_name", "last_name", "email")
-            field.empty_label = "Nobody (unassigned)"
+            assignee_field(self.fields["assigned_to"])
         else:
             # Staff look after the persons they add (person_create assigns them); a manager can
             # reassign later.
             del self.fields["assigned_to"]
 
-    def clean_email(self) -> str:
-        return (self.cleaned_data.get("email") or "").strip().lower()
-
-    def clean_phone(self) -> str:
-        return clean_phone_value(self.cleaned_data.get("phone", ""))
-
-    def clean_dob(self) -> dt.date | None:
-        dob = self.cleaned_data.get("dob")
-        if dob and dob > dt.date.today():
-            raise ValidationError("A date of birth cannot be in the future.")
-        return dob
-
     def person_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+
+class DuplicateCheckForm(forms.Form):
+    """What is typed so far into the new-person form, for the live duplicate warning.
+
+    Nothing is required; CharField refuses NUL characters (PostgreSQL text cannot hold them) and
+    anything longer than the column, which the create form's inputs cannot send.
+    """
+
+    first_name = forms.CharField(required=False, max_length=150)
+    last_name = forms.CharField(required=False, max_length=150)
+    email = forms.CharField(required=False, max_length=254)
+    phone = forms.CharField(required=False, max_length=32)

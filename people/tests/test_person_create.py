@@ -125,6 +125,26 @@ def test_live_duplicate_check_returns_only_the_warning(staff_client):
     assert Person.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"first_name": "Ka\x00te"},
+        {"email": "kj\x00@example.com"},
+        {"phone": "555\x000142"},
+        {"last_name": "J" * 151},
+    ],
+    ids=["NUL in a name", "NUL in the email", "NUL in the phone", "longer than the column"],
+)
+def test_a_hand_made_duplicate_check_is_refused_with_400(staff_client, changes, django_assert_num_queries):
+    Person.objects.create(first_name="Kate", last_name="Johnson", email="kj@example.com")
+
+    with django_assert_num_queries(2):  # the session and the user; no search
+        response = staff_client.post(reverse("persons:duplicates"), form_data(**changes), **HTMX)
+
+    assert response.status_code == 400
+    assert "cannot be checked for duplicates" in response.text
+
+
 def test_duplicate_check_costs_few_queries(staff_client, django_assert_max_num_queries):
     Person.objects.bulk_create(Person(first_name=f"Kat{i}", last_name="Johnson") for i in range(30))
     with django_assert_max_num_queries(4):

@@ -133,6 +133,9 @@ def decode_cursor(queryset: QuerySet, ordering: KeysetOrdering, token: str) -> _
     names = _key_names(queryset, ordering, segment)
     if len(values) != len(names) or any(v is None for v in values):
         raise InvalidCursor("The page link is not valid.")
+    # PostgreSQL text cannot hold NUL: such a value would fail in the database, not compare.
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise InvalidCursor("The page link is not valid.")
     try:
         parsed = tuple(_output_field(queryset, n).to_python(v) for n, v in zip(names, values, strict=True))
     except (ValidationError, TypeError, ValueError) as error:

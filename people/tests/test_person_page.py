@@ -6,11 +6,13 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.contrib.auth.context_processors import PermWrapper
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from extensions.models import LeadExtension
 from extensions.services import extension_change_status, person_set_roles
 from interactions.models import Interaction
 from messaging.models import Message
@@ -172,6 +174,35 @@ def test_role_sections_show_their_data_and_a_readable_status_history(staff_clien
     assert "Qualified" in html and "Keen on classes" in html
     assert f"by {manager_user}" in html
     assert "6 Jan 2026, 09:00" in html
+
+
+def test_a_status_history_written_by_an_import_or_by_hand_still_shows(staff_client, manager_user):
+    person = make_person()
+    person_set_roles(person=person, roles={"lead"}, actor=manager_user, at=START)
+    LeadExtension.objects.filter(person=person).update(
+        status_history=[
+            {"status": "new", "at": "2025-12-01T08:00:00", "by": "import", "note": "From the old CRM"},
+            {"status": "contacted", "at": "sometime", "by": 7},
+            {"status": "qualified", "at": START.isoformat(), "by": str(manager_user.pk)},
+        ]
+    )
+
+    response = staff_client.get(detail_url(person))
+
+    assert response.status_code == 200
+    assert "Status history (3)" in response.text
+    assert "From the old CRM" in response.text
+    assert f"by {manager_user}" in response.text
+
+
+def test_the_page_leaves_djangos_perms_alone(manager_client):
+    person = make_person()
+
+    response = manager_client.get(detail_url(person))
+
+    # `perms` is the auth context processor's (the user's model permissions); the page's are apart.
+    assert isinstance(response.context["perms"], PermWrapper)
+    assert response.context["person_perms"].can_delete
 
 
 def test_a_role_not_held_has_no_section(staff_client):

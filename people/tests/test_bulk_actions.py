@@ -108,13 +108,14 @@ def test_assigning_to_nobody_unassigns(staff_client, mine):
 
 
 def test_do_not_contact_until_is_set_from_the_start_of_that_day_and_can_be_cleared(staff_client, mine):
+    day = timezone.localdate() + dt.timedelta(days=45)
     staff_client.post(
         BULK_URL,
-        {"action": "set_do_not_contact", "scope": "selected", "ids": ids(*mine), "until": "2027-01-15"},
+        {"action": "set_do_not_contact", "scope": "selected", "ids": ids(*mine), "until": day.isoformat()},
     )
 
     mine[0].refresh_from_db()
-    assert mine[0].do_not_contact_until == dt.datetime(2027, 1, 15, tzinfo=dt.UTC)
+    assert mine[0].do_not_contact_until == dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
     staff_client.post(BULK_URL, {"action": "clear_do_not_contact", "scope": "selected", "ids": ids(*mine)})
 
@@ -285,6 +286,19 @@ def test_bulk_actions_are_post_only(staff_client):
         ),
         ({"action": "set_do_not_contact", "scope": "selected", "ids": "MINE"}, "Choose the date"),
         (
+            {"action": "set_do_not_contact", "scope": "selected", "ids": "MINE", "until": "0001-01-01"},
+            "Choose a date in the future, or clear it.",
+        ),
+        (
+            {
+                "action": "set_do_not_contact",
+                "scope": "selected",
+                "ids": "MINE",
+                "until": str(timezone.localdate()),
+            },
+            "Choose a date in the future, or clear it.",
+        ),
+        (
             {"action": "assign", "scope": "selected", "ids": "MINE", "assignee": str(uuid.uuid4())},
             "That user does not exist",
         ),
@@ -350,3 +364,17 @@ def test_a_bulk_action_touches_updated_at(staff_client, mine):
 
     mine[1].refresh_from_db()
     assert mine[1].updated_at > stamp
+
+
+@pytest.mark.parametrize("name", ["created_before", "last_contacted_before"])
+def test_everyone_matching_a_filter_up_to_the_last_possible_day_is_changed(manager_client, mine, free, name):
+    Person.objects.filter(pk=mine[0].pk).update(last_contacted=timezone.now())
+
+    response = manager_client.post(
+        f"{BULK_URL}?{name}=9999-12-31", {"action": "add_tag", "scope": "matching", "tag": "far"}
+    )
+
+    assert response.status_code == 303
+    tagged = set(Person.objects.filter(tags__contains=["far"]).values_list("first_name", flat=True))
+    # Nobody was ever contacted but Mina; everyone was added before the end of 9999.
+    assert tagged == ({"Mina"} if name == "last_contacted_before" else {"Mina", "Milo", "Una", "Ugo"})

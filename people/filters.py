@@ -19,12 +19,12 @@ from django.utils import timezone
 
 from extensions.choices import LeadStatus, MembershipStatus, ReferralStatus
 from orca.users.models import User
+from persons.choices import AcquisitionSource, InterestLevel
+from persons.models import ROLE_FLAGS, Person
+from persons.selectors import person_search
 
-from .choices import AcquisitionSource, InterestLevel
-from .models import ROLE_FLAGS, Person
-from .selectors import person_search
+from .forms import ROLE_CHOICES, DateInput
 
-ROLE_CHOICES = [("lead", "Lead"), ("referral", "Referral"), ("member", "Member")]
 YES_NO = [("yes", "Yes"), ("no", "No")]
 ASSIGNED_TO_ME = "me"
 UNASSIGNED = "unassigned"
@@ -56,16 +56,19 @@ def _start_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def _on_or_before(column: str, day: dt.date) -> Q:
+    """`column` falls on `day` or earlier (club time): before the start of the next day.
+
+    The last day a date field accepts (9999-12-31) has no next day; every time Python can hold is
+    on or before it, so only an empty column is left out, as `<` leaves out NULL for other days.
+    """
+    if day == dt.date.max:
+        return Q(**{f"{column}__isnull": False})
+    return Q(**{f"{column}__lt": _start_of_day(day + dt.timedelta(days=1))})
+
+
 def _yes_no(value: str) -> bool:
     return value == "yes"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        # The browser's date picker sends and shows ISO dates whatever the locale.
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class PersonFilterForm(forms.Form):
@@ -216,7 +219,7 @@ class PersonFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=_start_of_day(value))
 
     def filter_created_before(self, queryset: QuerySet[Person], name: str, value: Any) -> QuerySet[Person]:
-        return queryset.filter(created_at__lt=_start_of_day(value + dt.timedelta(days=1)))
+        return queryset.filter(_on_or_before("created_at", value))
 
     def filter_last_contacted_after(
         self, queryset: QuerySet[Person], name: str, value: Any
@@ -226,7 +229,7 @@ class PersonFilter(django_filters.FilterSet):
     def filter_last_contacted_before(
         self, queryset: QuerySet[Person], name: str, value: Any
     ) -> QuerySet[Person]:
-        return queryset.filter(last_contacted__lt=_start_of_day(value + dt.timedelta(days=1)))
+        return queryset.filter(_on_or_before("last_contacted", value))
 
     def filter_follow_up_due(self, queryset: QuerySet[Person], name: str, value: Any) -> QuerySet[Person]:
         return queryset.filter(next_scheduled_contact__lte=timezone.now()) if value else queryset
