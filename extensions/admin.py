@@ -11,7 +11,6 @@ shown read-only until the role is given again.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from django import forms
@@ -22,7 +21,6 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
@@ -39,6 +37,7 @@ from persons.admin import (
 from persons.models import ROLE_FLAGS, Person
 
 from .models import LeadExtension, LeadView, MemberExtension, MemberView, ReferralExtension, ReferralView
+from .selectors import StatusHistoryRow, status_history_rows
 from .services import ROLES, extension_update, person_set_roles
 
 ROLE_OF_MODEL: dict[type[models.Model], str] = {spec.extension: role for role, spec in ROLES.items()}
@@ -46,48 +45,37 @@ ROLE_OF_MODEL: dict[type[models.Model], str] = {spec.extension: role for role, s
 # --- Reading status_history -----------------------------------------------------------------------
 
 
-def _parse_at(value) -> dt.datetime | None:
-    at = parse_datetime(value) if isinstance(value, str) else None
-    if at is not None and timezone.is_naive(at):
-        at = timezone.make_aware(at, dt.UTC)
-    return at
-
-
-def _user_names(history: list[dict]) -> dict[str, str]:
-    """The names of everyone in the history's "by" column, in one query."""
-    ids = set()
-    for entry in history:
-        try:
-            ids.add(uuid.UUID(str(entry.get("by"))))
-        except ValueError:
-            continue
-    if not ids:
-        return {}
-    return {str(user.pk): str(user) for user in User.objects.filter(pk__in=ids)}
+def _who(row: StatusHistoryRow) -> str:
+    if row.by is not None:
+        return str(row.by)
+    if row.by_system:
+        return "system"
+    try:
+        uuid.UUID(row.by_id)
+    except ValueError:
+        return row.by_id  # what an import wrote ("import", a name), as written
+    return "a removed user"
 
 
 def status_history_html(history: list[dict], statuses: type[models.TextChoices]) -> str:
-    """status_history as a small table: status, when, by whom, note (oldest first)."""
-    if not history:
+    """status_history as a small table: status, when, by whom, note (oldest first).
+
+    The rows come from extensions.selectors.status_history_rows, which the staff app's person
+    page reads too, so both show the same history the same way.
+    """
+    rows = status_history_rows(history, statuses=statuses)
+    if not rows:
         return "No status changes recorded."
-    names = _user_names(history)
-    labels = dict(statuses.choices)
 
-    def row(entry: dict) -> tuple[str, str, str, str]:
-        at = _parse_at(entry.get("at"))
-        when = date_format(timezone.localtime(at), "DATETIME_FORMAT") if at else str(entry.get("at", ""))
-        by = entry.get("by")
-        who = "system" if not by else names.get(str(by), "a removed user")
-        status = entry.get("status", "")
-        return labels.get(status, status), when, who, entry.get("note") or ""
+    def cells(row: StatusHistoryRow) -> tuple[str, str, str, str]:
+        when = date_format(timezone.localtime(row.at), "DATETIME_FORMAT") if row.at else row.at_text
+        return row.label, when, _who(row), row.note
 
-    rows = format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (row(e) for e in history)
-    )
+    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", map(cells, rows))
     return format_html(
         '<table class="status-history"><thead><tr><th scope="col">Status</th><th scope="col">When</th>'
         '<th scope="col">By</th><th scope="col">Note</th></tr></thead><tbody>{}</tbody></table>',
-        rows,
+        body,
     )
 
 

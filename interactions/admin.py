@@ -1,8 +1,9 @@
 """The admin for interactions: calls, visits and follow-ups, done or planned.
 
 A new interaction is logged (completed) or scheduled through interactions.services, which keep the
-person's last_contacted and next_scheduled_contact. Changing or deleting one here recomputes those
-two columns for the persons concerned (person_contact_dates_refresh), so they never drift.
+person's last_contacted and next_scheduled_contact; a change goes through interaction_update,
+which keeps them too. Deleting one here recomputes those two columns for the persons concerned
+(person_contact_dates_refresh), so they never drift.
 """
 
 from __future__ import annotations
@@ -13,8 +14,14 @@ from django.http import HttpRequest
 
 from persons.admin import LargeTableMixin, PersonSearchMixin, ServiceErrorsMixin
 
-from .models import Interaction, InteractionStatus
-from .services import interaction_log, interaction_schedule, person_contact_dates_refresh
+from .models import Interaction, InteractionStatus, Sentiment
+from .services import (
+    EDITABLE_FIELDS,
+    interaction_log,
+    interaction_schedule,
+    interaction_update,
+    person_contact_dates_refresh,
+)
 
 NEW_STATUSES = (InteractionStatus.COMPLETED, InteractionStatus.SCHEDULED)
 
@@ -31,12 +38,34 @@ class InteractionAdminForm(forms.ModelForm):
         return cleaned
 
 
+class NegativeSentimentFilter(admin.SimpleListFilter):
+    """Interactions where the person came across unhappy, to follow up. Positive and neutral ones
+    are most of the table and no one's work list, so only "negative" is offered, and only its
+    rows are indexed (interactions_negative_idx)."""
+
+    title = "sentiment"
+    parameter_name = "sentiment"
+
+    def lookups(self, request: HttpRequest, model_admin) -> tuple:
+        return ((Sentiment.NEGATIVE, Sentiment.NEGATIVE.label),)
+
+    def queryset(self, request: HttpRequest, queryset):
+        if self.value() == Sentiment.NEGATIVE:
+            return queryset.filter(sentiment=Sentiment.NEGATIVE)
+        return queryset
+
+
 @admin.register(Interaction)
 class InteractionAdmin(ServiceErrorsMixin, PersonSearchMixin, LargeTableMixin, admin.ModelAdmin):
     form = InteractionAdminForm
     list_display = ("interaction_type", "subject", "person", "user", "status", "scheduled_at", "completed_at")
     list_display_links = ("interaction_type", "subject")
-    list_filter = ("status", "interaction_type", "sentiment", "user")
+    # Status and negative sentiment are served by an index in the list's order (newest first):
+    # interactions_status_idx and interactions_negative_idx; a user by the foreign key's index, their
+    # interactions then sorted. There is no filter by type: ten kinds spread over the whole table, browsing
+    # "all calls" across the club is nobody's task (a person's timeline shows their calls), and one more index
+    # here would cost every insert.
+    list_filter = ("status", NegativeSentimentFilter, "user")
     search_fields = ("person__first_name", "person__last_name", "person__email")
     search_help_text = "The person's name, email or phone number."
     person_search_paths = ("person",)
@@ -82,9 +111,9 @@ class InteractionAdmin(ServiceErrorsMixin, PersonSearchMixin, LargeTableMixin, a
 
     def save_model(self, request: HttpRequest, obj: Interaction, form: forms.ModelForm, change: bool) -> None:
         if change:
-            before = Interaction.objects.values_list("person_id", flat=True).get(pk=obj.pk)
-            obj.save()
-            person_contact_dates_refresh(person_ids={before, obj.person_id})
+            data = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS}
+            interaction_update(interaction=obj, actor=request.user, data=data)
+            obj.refresh_from_db()
             return
         common = {
             "person": obj.person,

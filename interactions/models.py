@@ -75,6 +75,16 @@ class Interaction(TimeStampedModel):
                 name="interactions_user_due_idx",
                 condition=models.Q(status="scheduled"),
             ),
+            # The admin's status filter, newest first: missed and cancelled ones are rare, and
+            # without it the page would walk interactions_created_idx past every completed one.
+            models.Index(fields=["status", "created_at", "id"], name="interactions_status_idx"),
+            # The admin's "negative sentiment" filter (unhappy persons to follow up). Only that
+            # value is worth a list, so only its rows are indexed: a tenth of the table.
+            models.Index(
+                fields=["created_at", "id"],
+                name="interactions_negative_idx",
+                condition=models.Q(sentiment="negative"),
+            ),
         ]
         constraints = [
             choices_check("interaction_type", InteractionType),

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from orca.db import CLOCK_SKEW
 from orca.users.models import User
 from persons.models import Person
 from persons.permissions import can_view_person, require
 
 from .models import Interaction, InteractionStatus, InteractionType
 
-# A time a little ahead of the server clock (a client's clock) still counts as "now".
-CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_DURATION_MINUTES = 24 * 60
 
 
@@ -164,3 +164,76 @@ def interaction_schedule(
         Person.objects.filter(pk=person.pk).values_list("next_scheduled_contact", flat=True).get()
     )
     return interaction
+
+
+# What an edit may change: everything but the record's own columns (id, created_at, updated_at).
+EDITABLE_FIELDS = frozenset(
+    f.name for f in Interaction._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}
+)
+# A change to any of these can move the persons' last_contacted or next_scheduled_contact.
+CONTACT_DATE_FIELDS = frozenset({"person", "status", "completed_at", "scheduled_at"})
+
+
+def _check_status_times(interaction: Interaction, *, changed: set[str], now: dt.datetime) -> None:
+    """The times the interaction's status needs, checked where the edit touches them.
+
+    An overdue scheduled interaction stays editable (its notes, say) without being moved: the
+    "future" rules apply only when the status or the time itself changes.
+    """
+    status = interaction.status
+    if status == InteractionStatus.COMPLETED:
+        if interaction.completed_at is None:
+            raise ValidationError({"completed_at": "A completed interaction needs the time it happened."})
+        if {"status", "completed_at"} & changed and interaction.completed_at > now + CLOCK_SKEW:
+            raise ValidationError(
+                {"completed_at": "An interaction cannot be completed in the future; schedule it instead."}
+            )
+        return
+    if "status" in changed and interaction.completed_at is not None:
+        raise ValidationError(
+            {"completed_at": "Only a completed interaction has a completion time; clear it."}
+        )
+    if status == InteractionStatus.SCHEDULED:
+        if interaction.scheduled_at is None:
+            raise ValidationError({"scheduled_at": "Choose when the interaction is planned for."})
+        if {"status", "scheduled_at"} & changed and interaction.scheduled_at < now - CLOCK_SKEW:
+            raise ValidationError(
+                {"scheduled_at": "A scheduled interaction must be in the future; log past ones instead."}
+            )
+
+
+@transaction.atomic
+def interaction_update(*, interaction: Interaction, actor: User | None, data: dict[str, Any]) -> Interaction:
+    """Change an interaction: a correction, or its outcome (scheduled → completed, missed, cancelled).
+
+    Marking one completed without a time completes it now. When the change can move a contact
+    date (status, times, or the person it was with), last_contacted and next_scheduled_contact
+    are recomputed for the person before and after, so neither drifts; an edit of the notes
+    leaves the person alone.
+    """
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"These cannot be changed on an interaction: {', '.join(sorted(unknown))}.")
+    locked = (
+        Interaction.objects.select_for_update(of=("self",)).select_related("person").get(pk=interaction.pk)
+    )
+    _require_may_log(actor, locked.person)
+    before_person_id = locked.person_id
+    changed = {name for name, value in data.items() if getattr(locked, name) != value}
+    for name in changed:
+        setattr(locked, name, data[name])
+    if not changed:
+        return locked
+    if "person" in changed:
+        _require_may_log(actor, locked.person)
+    now = timezone.now()
+    if "status" in changed and locked.status == InteractionStatus.COMPLETED and locked.completed_at is None:
+        locked.completed_at = now
+        changed.add("completed_at")
+    _check_common(interaction_type=locked.interaction_type, duration_minutes=locked.duration_minutes)
+    _check_status_times(locked, changed=changed, now=now)
+    locked.full_clean(exclude=["person", "user"], validate_constraints=False)
+    locked.save()
+    if CONTACT_DATE_FIELDS & changed:
+        person_contact_dates_refresh(person_ids={before_person_id, locked.person_id})
+    return locked

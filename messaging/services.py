@@ -1,13 +1,15 @@
-"""Writes of messages and templates.
+"""Writes of messages, templates and blasts.
 
 For now this records messages that were already sent (history brought in by an import, and the
-demo data); sending through a channel, with claim-before-send, is a separate service.
+demo data), and keeps templates and blasts; sending through a channel, with claim-before-send, is
+a separate service, which picks up the blasts scheduled here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,11 +18,12 @@ from django.db.models.functions import Coalesce, Now
 from django.template import Template, TemplateSyntaxError
 from django.utils import timezone
 
+from orca.db import CLOCK_SKEW
 from orca.users.models import User
 from persons.models import Person
 from persons.permissions import require
 
-from .models import Blast, Channel, Message, MessageStatus, MessageTemplate
+from .models import Blast, BlastStatus, Channel, Message, MessageStatus, MessageTemplate
 
 # Outcomes a recorded message may have. queued/sending belong to the sending pipeline only.
 RECORDABLE_STATUSES = {
@@ -33,7 +36,40 @@ RECORDABLE_STATUSES = {
     MessageStatus.CANCELLED,
 }
 NOT_ATTEMPTED = {MessageStatus.SUPPRESSED, MessageStatus.CANCELLED}
-CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+# --- Templates ------------------------------------------------------------------------------------
+
+
+def template_text_check(*, subject: str, content: str) -> None:
+    """Subject and content are Django templates ({{ person.first_name }}); refuse what cannot
+    render, naming the field. The one check for templates and blasts alike."""
+    for name, text in (("subject", subject), ("content", content)):
+        try:
+            Template(text or "")
+        except TemplateSyntaxError as error:
+            raise ValidationError({name: f"Template syntax error: {error}"}) from error
+
+
+def _check_template(template: MessageTemplate) -> None:
+    if template.message_type == Channel.EMAIL and not template.subject.strip():
+        raise ValidationError({"subject": "An email template needs a subject."})
+    template_text_check(subject=template.subject, content=template.content)
+    template.full_clean(validate_unique=False, validate_constraints=False)
+
+
+def _save_template(template: MessageTemplate) -> None:
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError as error:
+        raise ValidationError({"name": f"A template called “{template.name}” already exists."}) from error
+
+
+def _require_manager(actor: User | None, message: str) -> None:
+    # None is the system (imports, demo data).
+    if actor is not None:
+        require(actor.is_active and actor.is_manager, message)
 
 
 @transaction.atomic
@@ -41,26 +77,176 @@ def message_template_create(
     *, name: str, message_type: str, content: str, actor: User | None, subject: str = ""
 ) -> MessageTemplate:
     """A reusable email or SMS text in Django template syntax ({{ person.first_name }})."""
-    if actor is not None:
-        require(actor.is_manager, "Only managers can create message templates.")
-    name = (name or "").strip()
-    if message_type == Channel.EMAIL and not subject.strip():
-        raise ValidationError("An email template needs a subject.")
-    for label, text in (("subject", subject), ("content", content)):
-        try:
-            Template(text)
-        except TemplateSyntaxError as error:
-            raise ValidationError(f"The template's {label} has a syntax error: {error}") from error
+    _require_manager(actor, "Only managers can create message templates.")
     template = MessageTemplate(
-        name=name, message_type=message_type, subject=subject, content=content, created_by=actor
+        name=(name or "").strip(),
+        message_type=message_type,
+        subject=subject or "",
+        content=content or "",
+        created_by=actor,
     )
-    template.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            template.save()
-    except IntegrityError as error:
-        raise ValidationError(f"A template called “{name}” already exists.") from error
+    _check_template(template)
+    _save_template(template)
     return template
+
+
+TEMPLATE_EDITABLE_FIELDS = frozenset({"name", "message_type", "subject", "content", "is_active"})
+
+
+def _check_template_in_use(template: MessageTemplate, changed: set[str]) -> None:
+    """A template's channel is fixed once something used it; one a scheduled blast will send
+    stays active."""
+    if "message_type" in changed and (
+        Blast.objects.filter(template=template).exists() or Message.objects.filter(template=template).exists()
+    ):
+        raise ValidationError(
+            {
+                "message_type": "Blasts or messages already use this template; "
+                "make a new one for the other channel."
+            }
+        )
+    if "is_active" in changed and not template.is_active:
+        scheduled = list(
+            Blast.objects.filter(template=template, status=BlastStatus.SCHEDULED).values_list(
+                "name", flat=True
+            )[:3]
+        )
+        if scheduled:
+            raise ValidationError(
+                {
+                    "is_active": f"Scheduled blasts send with this template ({', '.join(scheduled)}); "
+                    "change or cancel them first."
+                }
+            )
+
+
+@transaction.atomic
+def message_template_update(
+    *, template: MessageTemplate, actor: User | None, data: dict[str, Any]
+) -> MessageTemplate:
+    """Change a template's name, channel, text or whether it is offered."""
+    _require_manager(actor, "Only managers can change message templates.")
+    unknown = set(data) - TEMPLATE_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"These cannot be changed on a template: {', '.join(sorted(unknown))}.")
+    locked = MessageTemplate.objects.select_for_update().get(pk=template.pk)
+    changed = {name for name, value in data.items() if getattr(locked, name) != value}
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, data[name])
+    if "name" in changed:
+        locked.name = (locked.name or "").strip()
+    _check_template(locked)
+    _check_template_in_use(locked, changed)
+    _save_template(locked)
+    return locked
+
+
+# --- Blasts ---------------------------------------------------------------------------------------
+
+# A manager drafts, schedules or cancels a blast; from "sending" on it belongs to the sending
+# pipeline, which alone moves it on (so it is never sent twice nor left half-sent by an edit).
+BLAST_MANAGER_STATUSES = (BlastStatus.DRAFT, BlastStatus.SCHEDULED, BlastStatus.CANCELLED)
+BLAST_EDITABLE_FIELDS = frozenset(
+    {"name", "message_type", "template", "subject", "content", "segment", "status", "scheduled_at"}
+)
+
+
+def _check_blast(blast: Blast, now: dt.datetime) -> None:
+    """What a blast a manager saves must be: complete enough to send if it is scheduled."""
+    if blast.status not in BLAST_MANAGER_STATUSES:
+        raise ValidationError(
+            {"status": "A blast is drafted, scheduled or cancelled here; sending moves it on from there."}
+        )
+    if not isinstance(blast.segment, dict):
+        raise ValidationError({"segment": "The segment is a set of people-list filters (a JSON object)."})
+    template = blast.template
+    if template is not None and template.message_type != blast.message_type:
+        raise ValidationError({"template": "The template is for another channel than the blast."})
+    if template is None and not (blast.content or "").strip():
+        raise ValidationError({"content": "Choose a template or write the content."})
+    if blast.message_type == Channel.EMAIL and template is None and not (blast.subject or "").strip():
+        raise ValidationError({"subject": "An email blast needs a subject, or a template that has one."})
+    template_text_check(subject=blast.subject, content=blast.content)
+    if blast.status == BlastStatus.SCHEDULED:
+        if blast.scheduled_at is None:
+            raise ValidationError({"scheduled_at": "A scheduled blast needs the time to send it."})
+        if blast.scheduled_at < now - CLOCK_SKEW:
+            raise ValidationError(
+                {"scheduled_at": "A scheduled blast needs a time in the future; keep it a draft until then."}
+            )
+        if template is not None and not template.is_active:
+            raise ValidationError(
+                {"template": f"The template “{template.name}” is not active; activate it or choose another."}
+            )
+    blast.full_clean(exclude=["template", "created_by"], validate_unique=False, validate_constraints=False)
+
+
+@transaction.atomic
+def blast_create(
+    *,
+    actor: User | None,
+    name: str,
+    message_type: str,
+    template: MessageTemplate | None = None,
+    subject: str = "",
+    content: str = "",
+    segment: dict | None = None,
+    status: str = BlastStatus.DRAFT,
+    scheduled_at: dt.datetime | None = None,
+) -> Blast:
+    """Draft a blast, or schedule it at once. Sending it is the sending pipeline's (it picks up
+    scheduled blasts when they are due); nothing here sends."""
+    _require_manager(actor, "Only managers can create blasts.")
+    if status == BlastStatus.CANCELLED:
+        raise ValidationError({"status": "A new blast is a draft or scheduled."})
+    blast = Blast(
+        name=(name or "").strip(),
+        message_type=message_type,
+        template=template,
+        subject=subject or "",
+        content=content or "",
+        segment={} if segment is None else segment,
+        status=status,
+        scheduled_at=scheduled_at,
+        created_by=actor,
+    )
+    _check_blast(blast, timezone.now())
+    blast.save()
+    return blast
+
+
+@transaction.atomic
+def blast_update(*, blast: Blast, actor: User | None, data: dict[str, Any]) -> Blast:
+    """Change a draft, scheduled or cancelled blast: its text, recipients, time or status.
+
+    The row is locked first and its status read under the lock: once the pipeline has claimed
+    the blast (sending), an edit is refused rather than racing it.
+    """
+    _require_manager(actor, "Only managers can change blasts.")
+    unknown = set(data) - BLAST_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"These are kept by sending, not edited: {', '.join(sorted(unknown))}.")
+    locked = Blast.objects.select_for_update(of=("self",)).select_related("template").get(pk=blast.pk)
+    changed = {name for name, value in data.items() if getattr(locked, name) != value}
+    if not changed:
+        return locked
+    if locked.status not in BLAST_MANAGER_STATUSES:
+        raise ValidationError(
+            f"“{locked.name}” is {locked.get_status_display().lower()}: sending has it now, "
+            "so it can no longer be changed."
+        )
+    for name in changed:
+        setattr(locked, name, data[name])
+    if "name" in changed:
+        locked.name = (locked.name or "").strip()
+    _check_blast(locked, timezone.now())
+    locked.save()
+    return locked
+
+
+# --- Messages -------------------------------------------------------------------------------------
 
 
 def _check_recordable(message: Message, recipient: Person, now: dt.datetime) -> None:

@@ -1,9 +1,16 @@
 """Pieces every ORCA table shares."""
 
+import datetime as dt
 import uuid
 
 from django.db import models
 from django.db.models.functions import Now
+
+# How far a time sent by a client may differ from the server clock and still count as "now": a
+# referral dated or a call logged a minute "in the future" by a phone whose clock runs fast, a
+# follow-up scheduled for "now" by one that runs slow. One value for every service, so the apps
+# agree on where the future starts: a time one of them refuses, all of them refuse.
+CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 class TimeStampedModel(models.Model):

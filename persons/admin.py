@@ -5,34 +5,32 @@ added by extensions/admin.py, which extends PersonAdmin and registers it in its 
 depends on no other app, and the role rules (person_set_roles, extension_change_status) live in
 extensions.
 
-Pieces other admins reuse: ``person_search_q`` / ``PersonSearchMixin`` (search served by the
-pg_trgm indexes), ``LargeTableMixin``, ``ServiceErrorsMixin`` and ``RecordTimesMixin``.
+Pieces other admins reuse: ``PersonSearchMixin`` (the staff app's search, persons.selectors.
+person_search, served by the pg_trgm indexes), ``LargeTableMixin``, ``ServiceErrorsMixin`` and
+``RecordTimesMixin``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Lower
-from django.db.models.lookups import Contains
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.text import smart_split, unescape_string_literal
 
 from orca.pagination import EstimatedCountPaginator
 from orca.users.models import User
 
 from . import choices
 from .models import ROLE_FLAGS, Person
+from .selectors import SEARCH_RANK, person_search
 from .services import (
     person_bulk_add_tag,
     person_bulk_assign,
@@ -43,41 +41,16 @@ from .services import (
     person_update,
 )
 
-PHONE_LIKE = re.compile(r"^[\d\s+().-]+$")
-
-
-def person_search_q(search_term: str, *, prefix: str = "") -> Q:
-    """Persons whose name or email contains every word, or whose phone contains the digits typed.
-
-    Django's own search compiles to UPPER(col) LIKE '%x%', which the lower(col) pg_trgm indexes
-    on persons cannot serve; this writes lower(col) LIKE '%x%' so they can. ``prefix`` names the
-    person columns' path ("" for Person itself and for the role views, which carry its columns).
-    """
-    term = search_term.strip()
-    digits = re.sub(r"\D", "", term)
-    if PHONE_LIKE.match(term) and len(digits) >= 3:
-        return Q(Contains(F(f"{prefix}phone"), digits))
-    condition = Q()
-    for word in smart_split(term):
-        if word[0] in "\"'" and word[-1] == word[0]:
-            word = unescape_string_literal(word)
-        word = word.strip().lower()
-        if not word:
-            continue
-        condition &= (
-            Q(Contains(Lower(f"{prefix}first_name"), word))
-            | Q(Contains(Lower(f"{prefix}last_name"), word))
-            | Q(Contains(Lower(f"{prefix}email"), word))
-        )
-    return condition
-
 
 class PersonSearchMixin:
-    """Admin search through ``person_search_q``; for admins whose rows are or belong to persons.
+    """Admin search with persons.selectors.person_search, the staff app's search, so that a name,
+    email or phone finds the same persons in both (typos included); for admins whose rows are or
+    belong to persons.
 
     ``person_search_paths`` names the foreign keys to Person (("person",), ("person_a",
-    "person_b")); "" means the rows carry the person columns themselves. A foreign key is
-    searched as ``fk IN (persons matching)``, so the trigram indexes do the work.
+    "person_b")); "" means the rows are persons: Person itself, ranked best match first as in
+    the staff app, or a role view, whose primary key is its person's. A foreign key is searched
+    as ``fk IN (persons matching)``, so the persons' trigram indexes do the work.
     """
 
     person_search_paths: tuple[str, ...] = ("",)
@@ -87,12 +60,18 @@ class PersonSearchMixin:
     ) -> tuple[QuerySet, bool]:
         if not search_term.strip():
             return queryset, False
+        if self.person_search_paths == ("",) and queryset.model is Person:
+            found = person_search(queryset=queryset, query=search_term)
+            if request.GET.get(ORDER_VAR):
+                # The manager sorted by a column (the changelist has ordered the rows already).
+                return found, False
+            # Best match first, as in the staff app (and in the autocomplete); the matches are
+            # few, so ranking them needs no index.
+            return found.order_by(f"-{SEARCH_RANK}", *queryset.query.order_by), False
+        matching = person_search(queryset=Person.objects.all(), query=search_term).values("pk")
         condition = Q()
         for path in self.person_search_paths:
-            if path:
-                condition |= Q(**{f"{path}__in": Person.objects.filter(person_search_q(search_term))})
-            else:
-                condition |= person_search_q(search_term)
+            condition |= Q(**{f"{path or 'pk'}__in": matching})
         return queryset.filter(condition), False
 
 
@@ -170,7 +149,14 @@ class ServiceErrorsMixin:
         class RefusedForm(form_class):
             def clean(self):
                 cleaned = super().clean()
-                self.add_error(None, error.messages)
+                named = getattr(error, "error_dict", None)
+                if named and set(named) <= set(self.fields):
+                    # The service named the fields (messaging's template checks do): show each
+                    # reason beside its field.
+                    for field, errors in named.items():
+                        self.add_error(field, errors)
+                else:
+                    self.add_error(None, error.messages)
                 return cleaned
 
         return RefusedForm
@@ -389,6 +375,19 @@ class PersonAdmin(ServiceErrorsMixin, RecordTimesMixin, PersonSearchMixin, Large
 
     def delete_model(self, request: HttpRequest, obj: Person) -> None:
         person_delete(person=obj, actor=request.user)
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        """The bulk actions, less Django's "Delete selected".
+
+        That action deletes with QuerySet.delete() (delete_queryset), which skips person_delete
+        and its permission rule, and its confirmation page first collects every related row of
+        every selected person into memory: with "select all" over a million persons it would
+        load the whole database and never render. A person is deleted from their own page
+        instead, one at a time, through delete_model and so person_delete.
+        """
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def get_deleted_objects(self, objs, request: HttpRequest):
         """Rows that go with their person (ON DELETE CASCADE) and whose admins refuse deleting

@@ -2,8 +2,9 @@
 
 New ties go through relationships.services (referral_record for a referral, which enforces the
 attribution, primary-referrer and no-loop rules and sets the level; relationship_create for the
-others). Those rules depend on who, which type and how much credit, so on an existing tie those
-fields are read-only: to correct one, delete the tie and record it again.
+others); changes go through relationship_update, which checks a referral's credit again. Who is
+tied and how (the persons and the type) is the tie itself, so those are read-only on an existing
+tie: to correct one, delete the tie and record it again.
 """
 
 from __future__ import annotations
@@ -15,24 +16,18 @@ from django.http import HttpRequest
 from persons.admin import LargeTableMixin, PersonSearchMixin, RecordTimesMixin, ServiceErrorsMixin
 
 from .models import Direction, Relationship, RelationshipType
-from .services import SYMMETRIC_TYPES, referral_counts_refresh, referral_record, relationship_create
+from .services import (
+    FIXED_FIELDS,
+    REFERRAL_FIELDS,
+    SYMMETRIC_TYPES,
+    referral_counts_refresh,
+    referral_record,
+    relationship_create,
+    relationship_update,
+)
 
-STRUCTURAL = (
-    "person_a",
-    "person_b",
-    "relationship_type",
-    "direction",
-    "attribution_percentage",
-    "is_primary_referrer",
-)
-REFERRAL_ONLY = (
-    "referral_date",
-    "referral_channel",
-    "referral_campaign",
-    "referral_link_id",
-    "attribution_percentage",
-    "is_primary_referrer",
-)
+# What only a referral has (sorted: the form reports them in a stable order).
+REFERRAL_ONLY = tuple(sorted(REFERRAL_FIELDS))
 
 
 class RelationshipAdminForm(forms.ModelForm):
@@ -69,8 +64,10 @@ class RelationshipAdmin(
         "referral_date",
     )
     list_display_links = ("relationship_type",)
-    # Few values each, and the page stops at LIMIT rows, so common values stay cheap.
-    list_filter = ("relationship_type", "status", "referral_channel", "is_primary_referrer")
+    # Status is served by rel_status_idx, in the list's order. There is no filter by referral
+    # channel: which channels bring referrals is a question of counts (a report), not of a list
+    # to page through, and an index for it would cost every referral recorded.
+    list_filter = ("relationship_type", "status", "is_primary_referrer")
     search_fields = (
         "person_a__first_name",
         "person_a__last_name",
@@ -102,13 +99,19 @@ class RelationshipAdmin(
 
     def get_readonly_fields(self, request: HttpRequest, obj: Relationship | None = None):
         base = ("relationship_level", "created_at", "updated_at")
-        return base if obj is None else (*base, *STRUCTURAL)
+        if obj is None:
+            return base
+        # A referral always reads "A referred B"; other ties have no referral data to edit.
+        kind_fixed = ("direction",) if obj.relationship_type == RelationshipType.REFERRAL else REFERRAL_ONLY
+        return tuple(dict.fromkeys((*base, *sorted(FIXED_FIELDS), *kind_fixed)))
 
     def save_model(
         self, request: HttpRequest, obj: Relationship, form: forms.ModelForm, change: bool
     ) -> None:
         if change:
-            obj.save()
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            relationship_update(relationship=obj, actor=request.user, data=data)
+            obj.refresh_from_db()
             return
         if obj.relationship_type == RelationshipType.REFERRAL:
             saved = referral_record(

@@ -72,6 +72,11 @@ class Relationship(TimeStampedModel):
             models.Index(
                 fields=["referral_link_id"], name="rel_link_idx", condition=~models.Q(referral_link_id="")
             ),
+            # The admin's status filter in the admin's order (that of rel_a_type_b_idx): pending,
+            # expired and converted ties are each a small share, and worth listing.
+            models.Index(
+                fields=["status", "person_a", "relationship_type", "person_b"], name="rel_status_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -18,6 +19,7 @@ from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from extensions.models import MemberExtension
+from orca.db import CLOCK_SKEW
 from orca.users.models import User
 from persons.models import Person
 from persons.permissions import can_edit_person, require
@@ -32,8 +34,6 @@ SYMMETRIC_TYPES = {
     RelationshipType.COLLEAGUE,
     RelationshipType.TRAINING_PARTNER,
 }
-# A referral dated a little ahead of the server clock (a client's clock) is still "now".
-CLOCK_SKEW = dt.timedelta(minutes=5)
 
 _ANCESTORS_SQL = """
 WITH RECURSIVE up(person_id, depth) AS (
@@ -129,6 +129,51 @@ def referral_counts_refresh(*, person_ids: Iterable) -> int:
     )
 
 
+def _check_credit(
+    *,
+    referred: Person,
+    attribution_percentage: int | None,
+    is_primary_referrer: bool,
+    referrer: Person | None = None,
+    excluding=None,
+) -> None:
+    """The credit rules of a referral: attribution within 1-100 and, with the referred person's
+    other referrers, at most 100 in total and one primary referrer. A new referral names its
+    ``referrer`` (who must not be credited twice); a changed one is ``excluding`` itself."""
+    if attribution_percentage is None or not 1 <= attribution_percentage <= 100:
+        raise ValidationError("Attribution must be between 1 and 100 percent.")
+    others = Relationship.objects.filter(person_b=referred, relationship_type=RelationshipType.REFERRAL)
+    if excluding is not None:
+        others = others.exclude(pk=excluding)
+    # One query for the rules; names are only looked up to explain a refusal.
+    rules = {
+        "credited": Coalesce(Sum("attribution_percentage"), 0),
+        "primaries": Count("id", filter=Q(is_primary_referrer=True)),
+    }
+    if referrer is not None:
+        rules["same"] = Count("id", filter=Q(person_a=referrer))
+    found = others.aggregate(**rules)
+    if found.get("same"):
+        raise ValidationError(f"{referrer.full_name} is already recorded as referring {referred.full_name}.")
+    if is_primary_referrer and found["primaries"]:
+        primary = others.filter(is_primary_referrer=True).select_related("person_a").first()
+        raise ValidationError(
+            f"{referred.full_name} already has a primary referrer ({primary.person_a.full_name}); "
+            "record this referrer as a secondary one."
+        )
+    credited = found["credited"]
+    if credited + attribution_percentage > 100:
+        raise ValidationError(
+            f"{referred.full_name}'s referrers would be credited {credited + attribution_percentage}% "
+            f"in total ({credited}% already); lower the attribution to at most {100 - credited}%."
+        )
+
+
+def _check_referral_date(referral_date: dt.datetime) -> None:
+    if referral_date > timezone.now() + CLOCK_SKEW:
+        raise ValidationError("A referral cannot be dated in the future.")
+
+
 def _check_referral(
     *,
     referrer: Person,
@@ -140,31 +185,13 @@ def _check_referral(
 ) -> None:
     if referrer.pk == referred.pk:
         raise ValidationError("A person cannot refer themselves.")
-    if not 1 <= attribution_percentage <= 100:
-        raise ValidationError("Attribution must be between 1 and 100 percent.")
-    if referral_date > timezone.now() + CLOCK_SKEW:
-        raise ValidationError("A referral cannot be dated in the future.")
-    existing = Relationship.objects.filter(person_b=referred, relationship_type=RelationshipType.REFERRAL)
-    # One query for the three rules; names are only looked up to explain a refusal.
-    found = existing.aggregate(
-        credited=Coalesce(Sum("attribution_percentage"), 0),
-        primaries=Count("id", filter=Q(is_primary_referrer=True)),
-        same=Count("id", filter=Q(person_a=referrer)),
+    _check_referral_date(referral_date)
+    _check_credit(
+        referred=referred,
+        referrer=referrer,
+        attribution_percentage=attribution_percentage,
+        is_primary_referrer=is_primary_referrer,
     )
-    if found["same"]:
-        raise ValidationError(f"{referrer.full_name} is already recorded as referring {referred.full_name}.")
-    if is_primary_referrer and found["primaries"]:
-        primary = existing.filter(is_primary_referrer=True).select_related("person_a").first()
-        raise ValidationError(
-            f"{referred.full_name} already has a primary referrer ({primary.person_a.full_name}); "
-            "record this referrer as a secondary one."
-        )
-    credited = found["credited"]
-    if credited + attribution_percentage > 100:
-        raise ValidationError(
-            f"{referred.full_name}'s referrers would be credited {credited + attribution_percentage}% "
-            f"in total ({credited}% already); lower the attribution to at most {100 - credited}%."
-        )
     # Only someone who has referred others can close a loop; most referred persons have not.
     if has_referred and _is_referral_ancestor(ancestor=referred, of=referrer):
         raise ValidationError(
@@ -288,4 +315,82 @@ def relationship_create(
         raise ValidationError(
             f"{person_a.full_name} and {person_b.full_name} are already recorded with this tie."
         ) from error
+    return tie
+
+
+# What an edit may change on any tie, and what only a referral has. Who, which kind, and the
+# level (derived from the tree) are the tie itself: to change them, delete it and record it again.
+TIE_FIELDS = frozenset({"status", "relationship_strength", "notes"})
+REFERRAL_FIELDS = frozenset(
+    {
+        "attribution_percentage",
+        "is_primary_referrer",
+        "referral_date",
+        "referral_channel",
+        "referral_campaign",
+        "referral_link_id",
+    }
+)
+FIXED_FIELDS = frozenset({"person_a", "person_b", "relationship_type", "relationship_level"})
+
+
+def _editable_fields(tie: Relationship) -> frozenset[str]:
+    if tie.relationship_type == RelationshipType.REFERRAL:
+        # Always "person A referred person B".
+        return TIE_FIELDS | REFERRAL_FIELDS
+    return TIE_FIELDS | {"direction"}
+
+
+def _refuse_uneditable(tie: Relationship, names: set[str]) -> None:
+    fixed = sorted(names & FIXED_FIELDS)
+    if fixed:
+        raise ValidationError(
+            f"A tie's {', '.join(fixed)} cannot change: delete the tie and record it again."
+        )
+    refused = sorted(names - _editable_fields(tie))
+    if refused:
+        kind = tie.get_relationship_type_display().lower()
+        raise ValidationError(f"A {kind} tie has no {', '.join(refused)} to change.")
+
+
+@transaction.atomic
+def relationship_update(
+    *, relationship: Relationship, actor: User | None, data: dict[str, Any]
+) -> Relationship:
+    """Change a tie's details; for a referral also its credit, re-checked like a new one.
+
+    The referred person's referrals together stay at most 100% and keep at most one primary
+    referrer. Who the primary referrer is decides the referred person's own level in the tree,
+    so a change of it re-levels everyone below them.
+    """
+    tie = (
+        Relationship.objects.select_for_update()
+        .select_related("person_a", "person_b")
+        .get(pk=relationship.pk)
+    )
+    _require_may_edit_either(actor, tie.person_a, tie.person_b)
+    changed = {name for name, value in data.items() if getattr(tie, name, object()) != value}
+    if not changed:
+        return tie
+    _refuse_uneditable(tie, changed)
+    for name in changed:
+        setattr(tie, name, data[name])
+    if tie.relationship_type == RelationshipType.REFERRAL:
+        # The same lock as referral_record: two credit changes at once must not both pass.
+        Person.objects.select_for_update().filter(pk=tie.person_b_id).first()
+        if {"attribution_percentage", "is_primary_referrer"} & changed:
+            _check_credit(
+                referred=tie.person_b,
+                attribution_percentage=tie.attribution_percentage,
+                is_primary_referrer=tie.is_primary_referrer,
+                excluding=tie.pk,
+            )
+        if "referral_date" in changed:
+            if tie.referral_date is None:
+                raise ValidationError({"referral_date": "A referral needs the date it was made."})
+            _check_referral_date(tie.referral_date)
+    tie.full_clean(exclude=["person_a", "person_b"], validate_unique=False, validate_constraints=False)
+    tie.save()
+    if "is_primary_referrer" in changed:
+        _relevel_below(tie.person_b)
     return tie

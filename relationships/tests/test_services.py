@@ -8,9 +8,16 @@ from django.utils import timezone
 
 from extensions.factories import RolePersonFactory
 from extensions.models import MemberExtension
+from orca.db import CLOCK_SKEW
 from persons.factories import PersonFactory
+from relationships import services
 from relationships.models import Relationship, RelationshipType
-from relationships.services import referral_counts_refresh, referral_record, relationship_create
+from relationships.services import (
+    referral_counts_refresh,
+    referral_record,
+    relationship_create,
+    relationship_update,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +183,124 @@ def test_relationship_create_refuses_referrals_self_ties_and_unknown_types():
     with pytest.raises(ValidationError, match="not a kind of relationship"):
         relationship_create(person_a=a, person_b=b, relationship_type="nemesis", actor=None)
     assert not Relationship.objects.exists()
+
+
+# --- Changing a tie ------------------------------------------------------------------------------
+
+
+def credits_of(referred) -> dict:
+    rows = Relationship.objects.filter(person_b=referred).values_list(
+        "person_a", "attribution_percentage", "is_primary_referrer"
+    )
+    return {a: (share, primary) for a, share, primary in rows}
+
+
+def test_a_referrals_credit_can_be_changed_within_100_percent():
+    first, second, referred = PersonFactory.create_batch(3)
+    refer(first, referred, attribution_percentage=60)
+    tie = refer(second, referred, attribution_percentage=30, is_primary_referrer=False)
+    relationship_update(relationship=tie, actor=None, data={"attribution_percentage": 40})
+    assert credits_of(referred) == {first.pk: (60, True), second.pk: (40, False)}
+
+
+def test_raising_a_credit_above_100_percent_in_total_is_refused():
+    first, second, referred = PersonFactory.create_batch(3)
+    refer(first, referred, attribution_percentage=60)
+    tie = refer(second, referred, attribution_percentage=30, is_primary_referrer=False)
+    with pytest.raises(ValidationError, match="credited 110% in total \\(60% already\\).*at most 40%"):
+        relationship_update(relationship=tie, actor=None, data={"attribution_percentage": 50})
+    assert credits_of(referred)[second.pk] == (30, False)
+
+
+def test_a_referrals_own_credit_does_not_count_against_itself():
+    referrer, referred = PersonFactory.create_batch(2)
+    tie = refer(referrer, referred, attribution_percentage=100)
+    relationship_update(
+        relationship=tie, actor=None, data={"attribution_percentage": 100, "notes": "Checked"}
+    )
+    assert Relationship.objects.get(pk=tie.pk).notes == "Checked"
+
+
+def test_a_second_primary_referrer_is_refused_on_change_too():
+    first, second, referred = PersonFactory.create_batch(3)
+    refer(first, referred, attribution_percentage=50)
+    tie = refer(second, referred, attribution_percentage=50, is_primary_referrer=False)
+    with pytest.raises(ValidationError, match=f"already has a primary referrer \\({first.full_name}\\)"):
+        relationship_update(relationship=tie, actor=None, data={"is_primary_referrer": True})
+    assert credits_of(referred)[second.pk] == (50, False)
+
+
+def test_handing_the_primary_credit_to_another_referrer_relevels_the_tree_below():
+    # root → middle → leaf (level 2) and chain0 → chain1 → chain2 → leaf (level 3); leaf → grandleaf.
+    root, middle, leaf, grandleaf = PersonFactory.create_batch(4)
+    chain = PersonFactory.create_batch(3)
+    refer(root, middle)
+    refer(chain[0], chain[1])
+    refer(chain[1], chain[2])
+    via_middle = refer(middle, leaf, attribution_percentage=50)
+    via_chain = refer(chain[2], leaf, attribution_percentage=50, is_primary_referrer=False)
+    refer(leaf, grandleaf)
+    assert Relationship.objects.get(person_b=grandleaf).relationship_level == 3
+    relationship_update(relationship=via_middle, actor=None, data={"is_primary_referrer": False})
+    relationship_update(relationship=via_chain, actor=None, data={"is_primary_referrer": True})
+    # leaf's own level is now that of its primary referral (3), so grandleaf moves to 4.
+    assert Relationship.objects.get(person_b=grandleaf).relationship_level == 4
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"attribution_percentage": 0}, "between 1 and 100"),
+        ({"attribution_percentage": None}, "between 1 and 100"),
+        ({"referral_date": timezone.now() + dt.timedelta(days=2)}, "future"),
+        ({"referral_channel": "carrier_pigeon"}, "referral_channel"),
+        ({"direction": "b_to_a"}, "has no direction to change"),
+        ({"relationship_type": "friend"}, "delete the tie and record it again"),
+        ({"relationship_level": 7}, "delete the tie and record it again"),
+    ],
+    ids=["zero", "none", "future", "channel", "direction", "type", "level"],
+)
+def test_a_bad_change_to_a_referral_is_refused_and_writes_nothing(data, message):
+    tie = refer(PersonFactory(), PersonFactory(), attribution_percentage=80)
+    before = Relationship.objects.filter(pk=tie.pk).values().get()
+    with pytest.raises(ValidationError, match=message):
+        relationship_update(relationship=tie, actor=None, data=data)
+    assert Relationship.objects.filter(pk=tie.pk).values().get() == before
+
+
+def test_another_tie_changes_its_details_but_has_no_referral_data():
+    a, b = PersonFactory.create_batch(2)
+    tie = relationship_create(person_a=a, person_b=b, relationship_type="guardian", actor=None)
+    relationship_update(
+        relationship=tie,
+        actor=None,
+        data={"status": "inactive", "direction": "mutual", "notes": "Moved away"},
+    )
+    saved = Relationship.objects.get(pk=tie.pk)
+    assert (saved.status, saved.direction, saved.notes) == ("inactive", "mutual", "Moved away")
+    with pytest.raises(ValidationError, match="has no attribution_percentage"):
+        relationship_update(relationship=tie, actor=None, data={"attribution_percentage": 50})
+    with pytest.raises(ValidationError, match="delete the tie and record it again"):
+        relationship_update(relationship=tie, actor=None, data={"person_b": PersonFactory()})
+
+
+def test_staff_cannot_change_a_tie_between_other_staffs_persons(staff_user, other_staff_user):
+    referrer, referred = PersonFactory.create_batch(2, assigned_to=other_staff_user)
+    tie = refer(referrer, referred)
+    with pytest.raises(PermissionDenied):
+        relationship_update(relationship=tie, actor=staff_user, data={"notes": "Mine now"})
+    assert Relationship.objects.get(pk=tie.pk).notes == ""
+
+
+def test_a_referral_dated_within_the_shared_clock_skew_is_now():
+    assert services.CLOCK_SKEW is CLOCK_SKEW
+    slightly_ahead = timezone.now() + CLOCK_SKEW - dt.timedelta(seconds=30)
+    assert (
+        refer(PersonFactory(), PersonFactory(), referral_date=slightly_ahead).referral_date == slightly_ahead
+    )
+    with pytest.raises(ValidationError, match="future"):
+        refer(
+            PersonFactory(),
+            PersonFactory(),
+            referral_date=timezone.now() + CLOCK_SKEW + dt.timedelta(minutes=1),
+        )
