@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models import F, Func, TextField
 from django.db.models.functions import Lower
 
 from orca.db import TimeStampedModel, choices_check, percent_check
@@ -29,6 +30,21 @@ COMPLETENESS_FIELDS = (
 )
 
 ROLE_FLAGS = {"lead": "is_lead", "referral": "is_referral", "member": "is_member"}
+
+
+class FullNameLower(Func):
+    """lower(first_name || ' ' || last_name): the text the name search matches against.
+
+    The trigram index persons_full_name_trgm is built on this very expression; PostgreSQL uses an
+    expression index only for the identical expression, so the search must use this class too.
+    """
+
+    function = "LOWER"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+    def __init__(self, **extra) -> None:
+        super().__init__(F("first_name"), F("last_name"), **extra)
 
 
 def normalize_phone(raw: str, region: str | None = None) -> str:
@@ -126,9 +142,14 @@ class Person(TimeStampedModel):
             models.Index(fields=["interest_level"], name="persons_interest_idx"),
             models.Index(fields=["acquisition_source"], name="persons_source_idx"),
             GinIndex(fields=["tags"], name="persons_tags_gin"),
+            # Each name on its own: the duplicate check (`%`) and the admin's search (LIKE).
             GinIndex(OpClass(Lower("first_name"), name="gin_trgm_ops"), name="persons_first_name_trgm"),
             GinIndex(OpClass(Lower("last_name"), name="gin_trgm_ops"), name="persons_last_name_trgm"),
             GinIndex(OpClass(Lower("email"), name="gin_trgm_ops"), name="persons_email_trgm"),
+            # The name search: one bitmap scan per word over first and last name together.
+            GinIndex(OpClass(FullNameLower(), name="gin_trgm_ops"), name="persons_full_name_trgm"),
+            # Exact email (the duplicate check) and email prefixes (LIKE 'x%' under any collation).
+            models.Index(OpClass(Lower("email"), name="text_pattern_ops"), name="persons_email_lower_idx"),
             GinIndex(OpClass("phone", name="gin_trgm_ops"), name="persons_phone_trgm"),
         ]
         constraints = [

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Case, FloatField, Q, QuerySet, TextField, Value, When
-from django.db.models.functions import Cast, Concat, Greatest, Lower
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Case, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Lower
 from django.shortcuts import get_object_or_404
 
 from orca.users.models import User
 
-from .models import Person, normalize_phone
-from .pagination import KeysetOrdering
+from .models import FullNameLower, Person, normalize_phone
 from .permissions import can_view_person, require
 
 
-def person_get_for_user(*, user: User, pk) -> Person:
-    """One person the user may see (404 if there is none, 403 if they may not)."""
-    person = get_object_or_404(Person.objects.select_related("assigned_to"), pk=pk)
+def person_get_for_user(*, user: User, pk: Any, related: Sequence[str] = ()) -> Person:
+    """One person the user may see (404 if there is none, 403 if they may not).
+
+    `related` names more one-to-one relations to load in the same query: the role extensions,
+    which apps above persons know of (the person page passes them).
+    """
+    person = get_object_or_404(Person.objects.select_related("assigned_to", *related), pk=pk)
     require(can_view_person(user, person))
     return person
 
@@ -96,30 +102,28 @@ def person_find_duplicates(
     return candidates
 
 
-# --- The people list: search and sort orders ------------------------------------------------------
+# --- The people list: search (its sort orders are in people.selectors) ----------------------------
 
 # The annotation person_search adds: how well a person matches the query (0-1), for "relevance".
+# similarity() is a real; cast to double precision the rank survives the trip through a page cursor
+# exactly, so equally ranked rows are paged by id without skipping any.
 SEARCH_RANK = "search_rank"
 SEARCH_MAX_TERMS = 6
 # Phone searches need this many digits: pg_trgm cannot narrow a LIKE with fewer than three characters.
 PHONE_MIN_DIGITS = 3
 _PHONE_QUERY = re.compile(r"^\+?[\d\s().\-/]+$")
-
-PERSON_ORDERINGS: dict[str, KeysetOrdering] = {
-    # Each key is backed by a (key, id) btree index on persons; the reversed orders read it backwards.
-    "name": KeysetOrdering("name", ("last_name", "first_name")),
-    "-name": KeysetOrdering("-name", ("last_name", "first_name"), descending=True),
-    "created": KeysetOrdering("created", ("created_at",)),
-    "-created": KeysetOrdering("-created", ("created_at",), descending=True),
-    "last_contacted": KeysetOrdering("last_contacted", ("last_contacted",), nullable=True),
-    "-last_contacted": KeysetOrdering("-last_contacted", ("last_contacted",), descending=True, nullable=True),
-    "next_contact": KeysetOrdering("next_contact", ("next_scheduled_contact",), nullable=True),
-    "-next_contact": KeysetOrdering(
-        "-next_contact", ("next_scheduled_contact",), descending=True, nullable=True
-    ),
-    # Only with a search: the matches are few, so ranking them needs no index of its own.
-    "relevance": KeysetOrdering("relevance", (SEARCH_RANK,), descending=True),
-}
+# One word with any of these is a piece of an email address ("navy.example", "jsmith12"), not a name.
+_EMAIL_FRAGMENT = re.compile(r"[.@_+\d]")
+_COMPLETE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An email search needs this many letters and digits: with fewer ("@", "@e") the trigram index
+# cannot narrow the LIKE and every email of the table would be read and ranked.
+EMAIL_MIN_CHARACTERS = 3
+# How much of a searched word must reappear in a name (pg_trgm word similarity, 0-1). 0.45 still
+# finds "smiht" (0.5 of "smith") and "Denn" (0.8 of "dennis"), and an index candidate for a
+# 4-letter word must share 3 of its 5 trigrams, where pg_trgm's `%` at 0.3 let every "Jo..." name
+# through for "jonh" (2 were enough). A 4-letter word with two letters swapped ("jonh" is 0.4 of
+# "john") is found by the other words only.
+NAME_WORD_SIMILARITY = 0.45
 
 
 def _phone_digits_query(query: str) -> tuple[str, ...] | None:
@@ -144,56 +148,115 @@ def _phone_digits_query(query: str) -> tuple[str, ...] | None:
     return tuple(sorted(variants))
 
 
-def _name_or_email_condition(terms: list[str]) -> Q:
-    """A person matches when any term is trigram-similar to their first or last name, or (from three
-    characters) appears inside their email. Each branch is an operator a GIN trigram index on
-    lower(first_name), lower(last_name) or lower(email) answers, so PostgreSQL ORs bitmap index
-    scans. Substrings of names are left to `%`: it already finds a name from its first letters
-    ("Denn" → Dennis), and every extra branch is rechecked on every candidate row."""
+def _alnum_count(text: str) -> int:
+    """pg_trgm builds trigrams from letters and digits only; the rest separates words."""
+    return sum(char.isalnum() for char in text)
+
+
+def _name_word_condition(term: str) -> Q:
+    """A person whose name is like `term`: by word similarity, or for two letters the exact word.
+
+    Two letters make three trigrams, and word similarity would take every name starting with them
+    ("jo": John, Joseph, Jones, Johnson: 126,000 of the benchmark's million persons, each scored). A
+    two-letter word is more likely a whole name (Li, Wu, Ng), and LIKE 'wu %' needs all of
+    "  w", " wu" and "wu ", which only such names have.
+    """
+    if _alnum_count(term) > 2:
+        return Q(full_name_lower__trigram_word_similar=term)
+    return (
+        Q(full_name_lower__startswith=f"{term} ")
+        | Q(full_name_lower__endswith=f" {term}")
+        | Q(full_name_lower__contains=f" {term} ")
+    )
+
+
+def _email_search(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
+    """Persons whose email contains `text`, and for an address nobody has, those much like it.
+
+    The substring is answered by persons_email_trgm with LIKE: every trigram of the text must be
+    present, so even a common domain leaves few rows to check. A complete address that is nobody's
+    exactly (one lookup in persons_email_lower_idx) may be misspelt, so it also matches emails
+    with `<<%` (strict word similarity of at least pg_trgm.strict_word_similarity_threshold, 0.5).
+    That branch re-checks every email sharing half the text's trigrams, thousands of rows at a
+    million persons, which is why an address someone has skips it.
+    """
+    if _alnum_count(text) < EMAIL_MIN_CHARACTERS:
+        return queryset.none().annotate(**{SEARCH_RANK: Value(0.0, output_field=FloatField())})
+    queryset = queryset.alias(email_lower=Lower("email"))
+    condition = Q(email_lower__contains=text)
+    if _COMPLETE_EMAIL.match(text) and not queryset.filter(email_lower=text).exists():
+        condition |= Q(email_lower__trigram_strict_word_similar=text)
+    rank = Cast(TrigramSimilarity(Lower("email"), text), FloatField())
+    return queryset.filter(condition).annotate(**{SEARCH_RANK: rank})
+
+
+def _name_search(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
+    """Persons with a name like any word of `text`; for a single word, also an email containing it.
+
+    Each word is compared with `<%` (word similarity: the word against the closest stretch of
+    "first last", at least NAME_WORD_SIMILARITY) on persons_full_name_trgm, so a word is one bitmap
+    scan of one index and a misspelt ("smiht") or unfinished ("Denn") name is still found. The
+    rank is the similarity of the whole text to the whole name, so "Jonh Smiht" puts John Smith
+    above the other Smiths.
+    """
+    # A single letter is no name: it would match every name with a word starting with it.
+    terms = [term for term in text.split()[:SEARCH_MAX_TERMS] if _alnum_count(term) >= 2]
+    if not terms:
+        return queryset.none().annotate(**{SEARCH_RANK: Value(0.0, output_field=FloatField())})
     condition = Q()
     for term in terms:
-        condition |= Q(first_lower__trigram_similar=term) | Q(last_lower__trigram_similar=term)
-        if "@" in term:
-            condition |= Q(email_lower__trigram_similar=term)
-        if len(term) >= 3:
-            condition |= Q(email_lower__contains=term)
-    return condition
+        condition |= _name_word_condition(term)
+    if len(terms) == 1 and _alnum_count(terms[0]) >= EMAIL_MIN_CHARACTERS:
+        # A lone word may also be part of an email ("kitty" for Katherine). Such a match ranks by
+        # its name like the others: scoring the email of every Olga for "olga" as well cost a
+        # quarter more time at a million persons, to reorder rows that all contain the word.
+        condition |= Q(email_lower__contains=terms[0])
+    rank = Cast(TrigramSimilarity(FullNameLower(), text), FloatField())
+    return (
+        queryset.alias(full_name_lower=FullNameLower(), email_lower=Lower("email"))
+        .filter(condition)
+        .annotate(**{SEARCH_RANK: rank})
+    )
+
+
+def _phone_search(queryset: QuerySet[Person], query: str, variants: tuple[str, ...]) -> QuerySet[Person]:
+    """Persons whose E.164 phone contains the typed digits (persons_phone_trgm with LIKE)."""
+    condition = Q()
+    for digits in variants:
+        condition |= Q(phone__contains=digits)
+    # An exact number outranks a number that merely contains the digits.
+    exact = normalize_phone(query)
+    rank = Case(When(phone=exact, then=Value(1.0)), default=Value(0.5), output_field=FloatField())
+    return queryset.filter(condition).annotate(**{SEARCH_RANK: rank})
 
 
 def person_search(*, queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
     """Persons matching a search box query by name, email or phone, annotated with SEARCH_RANK.
 
-    Names are matched per word with pg_trgm's `%` (similarity above pg_trgm.similarity_threshold,
-    0.3 by default), so a typo still finds the person: "Jonh Smiht" finds John Smith through
-    "smiht" ~ "smith", and ranks him first because "jonh smiht" is closer to "john smith" than to
-    any other Smith. A phone-like query matches the digits inside the stored E.164 number.
+    What the text looks like decides where to look, so each search reads one or two indexes rather
+    than all of them: digits (in any phone format) search phones; text with "@", or one word with
+    a dot, underscore, plus or digit, searches emails; anything else searches names, and a single
+    word also the emails that contain it.
     """
     query = " ".join(query.split())[:200]
     if not query:
         return queryset
-    lowered = query.lower()
     phone_variants = _phone_digits_query(query)
     if phone_variants is not None:
-        exact = normalize_phone(query)
-        condition = Q()
-        for digits in phone_variants:
-            condition |= Q(phone__contains=digits)
-        # An exact number outranks a number that merely contains the digits.
-        rank = Case(When(phone=exact, then=Value(1.0)), default=Value(0.5), output_field=FloatField())
-        return queryset.filter(condition).annotate(**{SEARCH_RANK: rank})
-    terms = lowered.split()[:SEARCH_MAX_TERMS]
-    full_name = Concat(Lower("first_name"), Value(" "), Lower("last_name"), output_field=TextField())
-    # similarity() is a real; as double precision the rank survives the trip through a page cursor
-    # exactly, so equally ranked rows are paged by id without skipping any.
-    rank = Greatest(
-        Cast(TrigramSimilarity(full_name, lowered), FloatField()),
-        Cast(TrigramSimilarity(Lower("email"), lowered), FloatField()),
-        output_field=FloatField(),
-    )
-    return (
-        queryset.alias(
-            first_lower=Lower("first_name"), last_lower=Lower("last_name"), email_lower=Lower("email")
-        )
-        .filter(_name_or_email_condition(terms))
-        .annotate(**{SEARCH_RANK: rank})
-    )
+        return _phone_search(queryset, query, phone_variants)
+    lowered = query.lower()
+    if "@" in lowered or (" " not in lowered and _EMAIL_FRAGMENT.search(lowered)):
+        return _email_search(queryset, lowered)
+    return _name_search(queryset, lowered)
+
+
+def set_search_thresholds(*, connection: BaseDatabaseWrapper, **kwargs) -> None:
+    """Give a new database connection the pg_trgm threshold the name search is tuned for.
+
+    Connected to connection_created (persons.apps), so every query that runs person_search's
+    queryset (the list, a bulk action on everyone matching) matches the same persons. Only the
+    `<%` family reads this setting; `%`, which the duplicate check uses, keeps its default.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET pg_trgm.word_similarity_threshold = {NAME_WORD_SIMILARITY:.2f}")
