@@ -126,11 +126,19 @@ class PersonFilter(django_filters.FilterSet):
         label="Membership status",
         widget=forms.CheckboxSelectMultiple,
     )
+    # distinct=False: these are columns of persons itself, so no row can repeat; django-filter's
+    # default SELECT DISTINCT over every column made them 20x slower at a million persons.
     interest_level = django_filters.MultipleChoiceFilter(
-        choices=InterestLevel.choices, label="Interest level", widget=forms.CheckboxSelectMultiple
+        choices=InterestLevel.choices,
+        label="Interest level",
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     acquisition_source = django_filters.MultipleChoiceFilter(
-        choices=AcquisitionSource.choices, label="Source", widget=forms.CheckboxSelectMultiple
+        choices=AcquisitionSource.choices,
+        label="Source",
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     active = django_filters.ChoiceFilter(
         choices=YES_NO, method="filter_active", label="Active", empty_label="Any"

@@ -10,7 +10,9 @@ import re
 import uuid
 
 import pytest
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -655,3 +657,11 @@ def test_the_url_pushed_after_an_htmx_filter_leaves_out_the_empty_fields(staff_c
 
     assert response.status_code == 200
     assert response["HX-Push-Url"] == reverse("persons:list") + "?q=hopper&role=lead"
+
+
+def test_no_filter_asks_the_database_for_distinct_rows(staff_client):
+    params = {"interest_level": ["high", "low"], "acquisition_source": ["event"], "role": ["lead"]}
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get(reverse("persons:list"), params)
+    assert response.status_code == 200
+    assert not [q["sql"] for q in captured.captured_queries if "DISTINCT" in q["sql"].upper()]
