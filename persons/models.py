@@ -163,6 +163,11 @@ class Person(TimeStampedModel):
             choices_check("payment_preferences", choices.PaymentPreference, blank=True),
             choices_check("price_sensitivity", choices.PriceSensitivity, blank=True),
             percent_check("profile_completeness"),
+            # Each element of the array, not only the column, is one of the services a club offers.
+            models.CheckConstraint(
+                condition=models.Q(interested_services__contained_by=choices.Service.values),
+                name="person_interested_services_valid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,6 +27,7 @@ CHECK_CASES = [
     ("person_payment_preferences_valid", "payment_preferences", "bitcoin"),
     ("person_price_sensitivity_valid", "price_sensitivity", "none"),
     ("person_profile_completeness_0_100", "profile_completeness", 101),
+    ("person_interested_services_valid", "interested_services", ["yoga", "skydiving"]),
     ("persons_profile_completeness_check|person_profile_completeness_0_100", "profile_completeness", -1),
 ]
 
