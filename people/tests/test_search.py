@@ -86,6 +86,58 @@ def test_paging_through_equally_ranked_matches_skips_and_repeats_nobody(staff_cl
     assert second.context["page"].has_next is False
 
 
+def _page_ids(response) -> list:
+    return [row.person.pk for row in response.context["rows"]]
+
+
+@pytest.mark.parametrize("sort", ["name", "-name"])
+def test_paging_forwards_and_back_through_a_search_sorted_by_name_skips_and_repeats_nobody(
+    staff_client, sort
+):
+    # 23 matches whose names tie a lot, among people the search leaves out.
+    for i in range(23):
+        make_person(["Ann", "Bob"][i % 2], ["Smith", "Smithson", "Smithers"][i % 3])
+        make_person(["Ann", "Bob"][i % 2], "Jones")
+    params = {"q": "smith", "sort": sort, "per_page": 10}
+
+    response = staff_client.get(LIST_URL, params)
+    pages = [_page_ids(response)]
+    while response.context["page"].has_next:
+        response = staff_client.get(LIST_URL, {**params, "after": response.context["page"].next_cursor})
+        pages.append(_page_ids(response))
+    backwards = [pages[-1]]
+    while response.context["page"].has_previous:
+        response = staff_client.get(LIST_URL, {**params, "before": response.context["page"].previous_cursor})
+        backwards.append(_page_ids(response))
+
+    ids = [pk for page in pages for pk in page]
+    # The walk equals one query of the whole order: last name, first name, then the id.
+    keys = ("last_name", "first_name", "pk")
+    order = [f"-{key}" for key in keys] if sort.startswith("-") else list(keys)
+    assert ids == list(
+        Person.objects.exclude(last_name="Jones").order_by(*order).values_list("pk", flat=True)
+    )
+    assert len(ids) == 23
+    # Previous pages come back as the same pages; the first page is full again.
+    assert [pk for page in reversed(backwards) for pk in page] == ids
+    assert [len(page) for page in backwards] == [3, 10, 10]
+
+
+def test_a_name_order_page_link_keeps_working_when_a_search_is_added(staff_client):
+    for i in range(15):
+        make_person(f"Twin{i:02d}", "Smith")
+    unsearched = staff_client.get(LIST_URL, {"sort": "name", "per_page": 10})
+
+    searched = staff_client.get(
+        LIST_URL,
+        {"q": "smith", "sort": "name", "per_page": 10, "after": unsearched.context["page"].next_cursor},
+    )
+
+    assert searched.context["notices"] == []
+    everyone = Person.objects.order_by("last_name", "first_name", "pk").values_list("pk", flat=True)
+    assert _page_ids(searched) == list(everyone[10:])
+
+
 def test_relevance_is_not_offered_without_a_search(staff_client, people):
     response = staff_client.get(LIST_URL, {"sort": "relevance"})
 

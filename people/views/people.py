@@ -52,7 +52,7 @@ from ..filters import (
     PersonFilter,
 )
 from ..pagination import InvalidCursor, KeysetPage, keyset_paginate
-from ..selectors import PERSON_ORDERINGS, person_list_queryset
+from ..selectors import person_list_ordering, person_list_queryset
 from .person import format_phone
 
 # --- Rows ------------------------------------------------------------------------------------------
@@ -158,17 +158,18 @@ def _options(params: QueryDict, *, searching: bool, notices: list[str]) -> tuple
 def _paginate(
     queryset: QuerySet[Person], params: QueryDict, sort: str, per_page: int, notices: list[str]
 ) -> KeysetPage:
+    queryset, ordering = person_list_ordering(queryset, sort)
     try:
         return keyset_paginate(
             queryset,
-            ordering=PERSON_ORDERINGS[sort],
+            ordering=ordering,
             per_page=per_page,
             after=params.get("after") or None,
             before=params.get("before") or None,
         )
     except InvalidCursor as error:
         notices.append(f"{error} Showing the first page.")
-        return keyset_paginate(queryset, ordering=PERSON_ORDERINGS[sort], per_page=per_page)
+        return keyset_paginate(queryset, ordering=ordering, per_page=per_page)
 
 
 def list_context(request: HttpRequest, params: QueryDict) -> tuple[dict[str, Any], int]:
