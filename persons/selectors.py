@@ -11,8 +11,9 @@ import phonenumbers
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Case, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, FloatField, Func, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Lower
+from django.db.models.lookups import LessThanOrEqual, StartsWith
 from django.shortcuts import get_object_or_404
 
 from orca.users.models import User
@@ -124,6 +125,8 @@ EMAIL_MIN_CHARACTERS = 3
 # through for "jonh" (2 were enough). A 4-letter word with two letters swapped ("jonh" is 0.4 of
 # "john") is found by the other words only.
 NAME_WORD_SIMILARITY = 0.45
+# Words this long may be two typos (a swap of letters is two edits) from a name; shorter, one.
+NEAR_SPELLING_MIN_LENGTH = 5
 
 
 def _phone_digits_query(query: str) -> tuple[str, ...] | None:
@@ -212,11 +215,35 @@ def _name_search(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
         # quarter more time at a million persons, to reorder rows that all contain the word.
         condition |= Q(email_lower__contains=terms[0])
     rank = Cast(TrigramSimilarity(FullNameLower(), text), FloatField())
-    return (
-        queryset.alias(full_name_lower=FullNameLower(), email_lower=Lower("email"))
-        .filter(condition)
-        .annotate(**{SEARCH_RANK: rank})
-    )
+    queryset = queryset.alias(full_name_lower=FullNameLower(), email_lower=Lower("email"))
+    if len(terms) == 1 and not queryset.filter(condition).exists():
+        condition = _near_spelling_condition(terms[0])
+    return queryset.filter(condition).annotate(**{SEARCH_RANK: rank})
+
+
+def _near_spelling_condition(term: str) -> Q:
+    """A first or last name within a typo or two of `term`, starting with the same letter.
+
+    Trigrams miss a swap near the start of a short name: "smtih" shares two of its six trigrams
+    with "smith", "jhonson" scores 0.375 against "johnson". When the trigram search found nobody,
+    this asks for an edit distance (fuzzystrmatch's levenshtein_less_equal; a swap costs 2) on the
+    names that start with the same letter, which the trigram indexes on the first and last names
+    find ("  s" is a trigram of every word starting with s). It runs only after an empty search,
+    so the usual search pays one EXISTS for it.
+    """
+    distance = 1 if len(term) < NEAR_SPELLING_MIN_LENGTH else 2
+    condition = Q()
+    for column in ("first_name", "last_name"):
+        lowered = Lower(column)
+        within = Func(
+            lowered,
+            Value(term),
+            Value(distance),
+            function="levenshtein_less_equal",
+            output_field=IntegerField(),
+        )
+        condition |= Q(StartsWith(lowered, term[0])) & Q(LessThanOrEqual(within, distance))
+    return condition
 
 
 def _phone_search(queryset: QuerySet[Person], query: str, variants: tuple[str, ...]) -> QuerySet[Person]:

@@ -64,6 +64,30 @@ def test_a_misspelt_single_name_is_found(people):
     assert "Grace Hopper" in found("Hoper")
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("smtih", {"John Smith", "Jane Smith"}),
+        ("Hpoper", {"Grace Hopper", "Dennis Hopper"}),
+        ("Kelyl", {"Grace Kelly"}),
+    ],
+)
+def test_letters_swapped_near_the_start_of_a_name_are_forgiven(people, typed, expected):
+    # Trigrams miss these (few shared); the near-spelling fallback finds them.
+    assert set(found(typed)) == expected
+
+
+def test_the_near_spelling_fallback_waits_for_an_empty_search(people):
+    make_person("Jon", "Smyth")
+    # "smith" finds the Smiths by trigram, so Smyth (one letter off) is not added.
+    assert set(found("smith")) == {"John Smith", "Jane Smith"}
+
+
+def test_a_short_word_is_forgiven_one_typo_but_not_two(people):
+    assert found("Kely") == ["Grace Kelly"]
+    assert found("Kyle") == []
+
+
 def test_the_start_of_a_name_finds_it_while_typing(people):
     assert found("Denn") == ["Dennis Hopper"]
 
