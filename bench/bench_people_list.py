@@ -244,6 +244,9 @@ def cases(sample: Sample, user: User) -> list[Case]:
         ),
         Case("search", "partial phone (7 digits)", {"q": f"{digits[3:6]}-{digits[6:]}"}),
         Case("search", "nobody “zzqxv”", {"q": "zzqxv"}),
+        # Letters swapped near the start: no trigram match, so the near-spelling fallback answers.
+        Case("search", "swapped letters “Jhonson”", {"q": "Jhonson"}, budget_ms=FUZZY_SEARCH_BUDGET_MS),
+        Case("search", "swapped letters “Smtih”", {"q": "Smtih"}, budget_ms=FUZZY_SEARCH_BUDGET_MS),
         Case("person", "person page", request=lambda client: client.get(f"/people/{sample.person_id}/")),
         Case(
             "bulk",

@@ -174,6 +174,7 @@ def _segment_rows(
     cursor: _Cursor | None,
     forward: bool,
     limit: int,
+    ids_first: bool,
 ) -> list[Model]:
     """Up to `limit` rows of one segment, in reading order when forward, reversed otherwise."""
     qs = queryset
@@ -186,12 +187,27 @@ def _segment_rows(
         qs = qs.filter(_row_compare(queryset, names, cursor.values, ">" if ascending else "<"))
     # The NULL segment still orders by the key first so that the (key, id) index serves it too.
     keys = [*ordering.fields, queryset.model._meta.pk.name]
-    qs = qs.order_by(*[F(k).asc() if ascending else F(k).desc() for k in keys])
+    order = [F(k).asc() if ascending else F(k).desc() for k in keys]
+    qs = qs.order_by(*order)
+    if ids_first and not qs.query.distinct:
+        # `WHERE id IN (SELECT id ... ORDER BY key LIMIT n)`, then the rows with their joins in the
+        # same order, one statement. When the order needs a sort over many matches (a search), the
+        # LIMIT above the joins leaves that sort unbounded: it sorted every match with every joined
+        # column and spilled to disk. Without the joins, the inner query is a top-N sort of narrow
+        # rows; the outer one reads and orders only those n rows (its filters repeat, on n rows).
+        # Not under DISTINCT, which would need the sort keys in the subquery's select list.
+        return list(queryset.filter(pk__in=qs.values("pk")[:limit]).order_by(*order))
     return list(qs[:limit])
 
 
 def _fetch(
-    queryset: QuerySet, ordering: KeysetOrdering, *, cursor: _Cursor | None, forward: bool, limit: int
+    queryset: QuerySet,
+    ordering: KeysetOrdering,
+    *,
+    cursor: _Cursor | None,
+    forward: bool,
+    limit: int,
+    ids_first: bool,
 ) -> list[Model]:
     """Rows after (forward) or before the cursor, crossing into the next segment when one runs out."""
     if cursor is None:
@@ -210,6 +226,7 @@ def _fetch(
             cursor=cursor if in_cursor_segment else None,
             forward=forward,
             limit=limit - len(rows),
+            ids_first=ids_first,
         )
         if len(rows) >= limit:
             break
@@ -223,9 +240,12 @@ def keyset_paginate(
     per_page: int,
     after: str | None = None,
     before: str | None = None,
+    ids_first: bool = False,
 ) -> KeysetPage:
     """One page of `queryset` in `ordering`: the first, the one after `after`, or the one before `before`.
 
+    ids_first picks the page's primary keys in a subquery before fetching the rows (see
+    _segment_rows): for orders that sort many matches rather than read an index, such as a search's.
     Raises InvalidCursor for a cursor that cannot be read or belongs to another ordering.
     """
     if per_page < 1:
@@ -234,15 +254,19 @@ def keyset_paginate(
         raise InvalidCursor("A page link cannot go both forwards and backwards.")
     if before:
         cursor = decode_cursor(queryset, ordering, before)
-        rows = _fetch(queryset, ordering, cursor=cursor, forward=False, limit=per_page + 1)
+        rows = _fetch(
+            queryset, ordering, cursor=cursor, forward=False, limit=per_page + 1, ids_first=ids_first
+        )
         if len(rows) <= per_page:
             # Reached the start: show a full first page rather than a short one.
-            return keyset_paginate(queryset, ordering=ordering, per_page=per_page)
+            return keyset_paginate(queryset, ordering=ordering, per_page=per_page, ids_first=ids_first)
         rows = rows[:per_page][::-1]
         has_previous, has_next = True, True
     else:
         cursor = decode_cursor(queryset, ordering, after) if after else None
-        rows = _fetch(queryset, ordering, cursor=cursor, forward=True, limit=per_page + 1)
+        rows = _fetch(
+            queryset, ordering, cursor=cursor, forward=True, limit=per_page + 1, ids_first=ids_first
+        )
         has_next = len(rows) > per_page
         rows = rows[:per_page]
         has_previous = cursor is not None

@@ -47,10 +47,14 @@ _SEARCH_NAME_ORDERINGS: dict[str, KeysetOrdering] = {
 }
 
 
+def person_list_searched(queryset: QuerySet[Person]) -> bool:
+    """Whether a search narrowed the queryset (persons.selectors.person_search annotates SEARCH_RANK)."""
+    return SEARCH_RANK in queryset.query.annotations
+
+
 def person_list_ordering(queryset: QuerySet[Person], sort: str) -> tuple[QuerySet[Person], KeysetOrdering]:
     """The queryset to page for the list's `sort` (a key of PERSON_ORDERINGS), and its ordering."""
-    searching = SEARCH_RANK in queryset.query.annotations
-    if searching and sort in _SEARCH_NAME_ORDERINGS:
+    if person_list_searched(queryset) and sort in _SEARCH_NAME_ORDERINGS:
         return queryset.annotate(**_SEARCH_NAME_KEYS), _SEARCH_NAME_ORDERINGS[sort]
     return queryset, PERSON_ORDERINGS[sort]
 

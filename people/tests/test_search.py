@@ -6,14 +6,20 @@ around it, and the sort orders' indexes the list pages through.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.db import connection
 from django.db.models.functions import Now
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from extensions.services import person_set_roles
 from people.pagination import keyset_paginate
-from people.selectors import PERSON_ORDERINGS
+from people.selectors import PERSON_ORDERINGS, person_list_ordering, person_list_queryset
 from persons.models import Person
+from persons.selectors import person_search
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +183,91 @@ def test_every_page_query_of_each_sort_order_reads_its_index(people, sort, index
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert index in plan, (query["sql"], plan)
         assert "Sort" not in plan.split("->")[0] + plan.split("->")[1], plan
+
+
+def _walk(queryset, ordering, *, ids_first: bool, per_page: int) -> tuple[list, list]:
+    """Every page forwards, then back from the last page: the ids of each walk in reading order."""
+    page = keyset_paginate(queryset, ordering=ordering, per_page=per_page, ids_first=ids_first)
+    forwards = [page.object_list]
+    while page.has_next:
+        page = keyset_paginate(
+            queryset, ordering=ordering, per_page=per_page, ids_first=ids_first, after=page.next_cursor
+        )
+        forwards.append(page.object_list)
+    backwards = [page.object_list]
+    while page.has_previous:
+        page = keyset_paginate(
+            queryset, ordering=ordering, per_page=per_page, ids_first=ids_first, before=page.previous_cursor
+        )
+        backwards.append(page.object_list)
+    return (
+        [p.pk for rows in forwards for p in rows],
+        [p.pk for rows in reversed(backwards) for p in rows],
+    )
+
+
+@pytest.mark.parametrize("sort", [*PERSON_ORDERINGS])
+def test_picking_a_searched_pages_ids_first_shows_the_same_pages_in_every_order(sort):
+    # Ties in names and dates, NULL and non-NULL contact dates, and people the search leaves out.
+    for i in range(23):
+        make_person(
+            ["Ann", "Bob"][i % 2],
+            ["Smith", "Smithson", "Smithers"][i % 3],
+            last_contacted=None if i % 4 == 0 else timezone.now() - dt.timedelta(days=i % 5),
+            next_scheduled_contact=None if i % 3 == 0 else timezone.now() + dt.timedelta(days=i % 2),
+        )
+        make_person(["Ann", "Bob"][i % 2], "Jones")
+    queryset, ordering = person_list_ordering(
+        person_search(queryset=person_list_queryset(), query="smith"), sort
+    )
+
+    plain_forwards, plain_backwards = _walk(queryset, ordering, ids_first=False, per_page=5)
+    forwards, backwards = _walk(queryset, ordering, ids_first=True, per_page=5)
+
+    assert len(plain_forwards) == len(set(plain_forwards)) == 23
+    assert forwards == plain_forwards
+    assert backwards == plain_backwards == plain_forwards
+
+
+def test_a_searched_page_picks_its_ids_in_a_subquery_before_joining_owner_and_roles(staff_client, staff_user):
+    for i in range(12):
+        person = make_person(f"Twin{i:02d}", "Smith", assigned_to=staff_user)
+        person_set_roles(person=person, roles={"lead", "member"}, actor=None)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get(LIST_URL, {"q": "twin smith", "per_page": 10})
+
+    assert len(response.context["rows"]) == 10
+    page_queries = [q["sql"] for q in captured.captured_queries if 'FROM "persons"' in q["sql"]]
+    assert len(page_queries) == 1
+    # Only the inner query is limited and sorts the matches; the outer one joins the 11 rows.
+    assert re.search(r'"persons"\."id" IN \(SELECT U0\."id" .* LIMIT 11\)', page_queries[0])
+    assert "LEFT OUTER JOIN" in page_queries[0].split("IN (SELECT")[0]
+
+
+def test_an_unsearched_page_reads_its_index_without_a_subquery(staff_client):
+    for i in range(12):
+        make_person(f"Twin{i:02d}", "Smith")
+
+    with CaptureQueriesContext(connection) as captured:
+        staff_client.get(LIST_URL, {"per_page": 10})
+
+    page_queries = [q["sql"] for q in captured.captured_queries if 'FROM "persons"' in q["sql"]]
+    assert len(page_queries) == 1 and "IN (SELECT" not in page_queries[0]
+
+
+@pytest.mark.parametrize("count", [10, 100])
+@pytest.mark.parametrize("sort", ["relevance", "name", "-last_contacted"])
+def test_a_searched_list_makes_the_same_number_of_queries_for_10_and_100_rows(
+    staff_client, staff_user, django_assert_max_num_queries, count, sort
+):
+    for i in range(count):
+        person = make_person(f"Q{i:03d}", "Smith", assigned_to=staff_user)
+        person_set_roles(person=person, roles={"lead", "referral", "member"}, actor=None)
+
+    # session, user, the assignable users, then the page itself (two for a nullable key that
+    # runs into its NULL rows).
+    with django_assert_max_num_queries(5):
+        response = staff_client.get(LIST_URL, {"q": "quinn smith", "per_page": 100, "sort": sort})
+
+    assert len(response.context["rows"]) == count

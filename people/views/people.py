@@ -52,7 +52,7 @@ from ..filters import (
     PersonFilter,
 )
 from ..pagination import InvalidCursor, KeysetPage, keyset_paginate
-from ..selectors import person_list_ordering, person_list_queryset
+from ..selectors import person_list_ordering, person_list_queryset, person_list_searched
 from .person import format_phone
 
 # --- Rows ------------------------------------------------------------------------------------------
@@ -158,6 +158,9 @@ def _options(params: QueryDict, *, searching: bool, notices: list[str]) -> tuple
 def _paginate(
     queryset: QuerySet[Person], params: QueryDict, sort: str, per_page: int, notices: list[str]
 ) -> KeysetPage:
+    # A search's matches are sorted, not read from an index in order: picking the page's ids
+    # first keeps that sort to narrow rows and bounded by the page (see people.pagination).
+    ids_first = person_list_searched(queryset)
     queryset, ordering = person_list_ordering(queryset, sort)
     try:
         return keyset_paginate(
@@ -166,10 +169,11 @@ def _paginate(
             per_page=per_page,
             after=params.get("after") or None,
             before=params.get("before") or None,
+            ids_first=ids_first,
         )
     except InvalidCursor as error:
         notices.append(f"{error} Showing the first page.")
-        return keyset_paginate(queryset, ordering=ordering, per_page=per_page)
+        return keyset_paginate(queryset, ordering=ordering, per_page=per_page, ids_first=ids_first)
 
 
 def list_context(request: HttpRequest, params: QueryDict) -> tuple[dict[str, Any], int]:
