@@ -10,6 +10,7 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, FloatField, Func, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Lower
@@ -127,6 +128,8 @@ EMAIL_MIN_CHARACTERS = 3
 NAME_WORD_SIMILARITY = 0.45
 # Words this long may be two typos (a swap of letters is two edits) from a name; shorter, one.
 NEAR_SPELLING_MIN_LENGTH = 5
+# Shorter words get no near-spelling fallback: one edit from "li" is half the names starting with l.
+NEAR_SPELLING_MIN_CHARACTERS = 4
 
 
 def _phone_digits_query(query: str) -> tuple[str, ...] | None:
@@ -216,9 +219,29 @@ def _name_search(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
         condition |= Q(email_lower__contains=terms[0])
     rank = Cast(TrigramSimilarity(FullNameLower(), text), FloatField())
     queryset = queryset.alias(full_name_lower=FullNameLower(), email_lower=Lower("email"))
-    if len(terms) == 1 and not queryset.filter(condition).exists():
+    if (
+        len(terms) == 1
+        and _alnum_count(terms[0]) >= NEAR_SPELLING_MIN_CHARACTERS
+        and not _any_match(queryset.filter(condition))
+    ):
         condition = _near_spelling_condition(terms[0])
     return queryset.filter(condition).annotate(**{SEARCH_RANK: rank})
+
+
+def _any_match(queryset: QuerySet[Person]) -> bool:
+    """EXISTS, read through the indexes.
+
+    With LIMIT 1 the planner bets that a sequential scan meets a match early; a search that
+    matches nobody then scores every person (2 s at a million). The bitmap plan costs the same
+    few milliseconds whether there is a match or not.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        try:
+            return queryset.exists()
+        finally:
+            # Inside a caller's transaction SET LOCAL would outlive this check.
+            cursor.execute("SET LOCAL enable_seqscan = DEFAULT")
 
 
 def _near_spelling_condition(term: str) -> Q:
