@@ -235,7 +235,8 @@ def _any_match(queryset: QuerySet[Person]) -> bool:
     matches nobody then scores every person (2 s at a million). The bitmap plan costs the same
     few milliseconds whether there is a match or not.
     """
-    with transaction.atomic(), connection.cursor() as cursor:
+    # SET LOCAL needs a transaction; inside a caller's, no savepoint is needed around it.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         try:
             return queryset.exists()

@@ -244,7 +244,10 @@ def test_person_changelist_of_5000_persons_counts_no_whole_table_in_few_queries(
     manager_client, many_persons, params, django_assert_max_num_queries
 ):
     url = admin_url(Person, "changelist")
-    with CaptureQueriesContext(connection) as captured, django_assert_max_num_queries(8):
+    # "smith", which nobody here is called, also runs the search's near-spelling check
+    # (persons.selectors._any_match: two SET LOCAL and an EXISTS). Bounds, not counts that grow.
+    bound = 9 if params.get("q") == "smith" else 8
+    with CaptureQueriesContext(connection) as captured, django_assert_max_num_queries(bound):
         response = manager_client.get(url, params)
     assert response.status_code == 200
     assert not counts_of_whole_table(captured.captured_queries)
