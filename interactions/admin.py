@@ -137,9 +137,7 @@ class InteractionAdmin(ServiceErrorsMixin, PersonSearchMixin, LargeTableMixin, a
                 template_id=obj.template_id,
                 **common,
             )
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+        self.adopt_saved(obj, saved.pk)
 
     def delete_model(self, request: HttpRequest, obj: Interaction) -> None:
         super().delete_model(request, obj)

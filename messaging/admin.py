@@ -66,9 +66,7 @@ class MessageTemplateAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             content=obj.content,
             actor=request.user,
         )
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+        self.adopt_saved(obj, saved.pk)
 
 
 class BlastAdminForm(forms.ModelForm):
@@ -143,9 +141,7 @@ class BlastAdmin(ServiceErrorsMixin, RecordTimesMixin, admin.ModelAdmin):
         saved = blast_create(
             actor=request.user, **{name: getattr(obj, name) for name in BLAST_EDITABLE_FIELDS}
         )
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+        self.adopt_saved(obj, saved.pk)
 
 
 class OneToOneFilter(admin.SimpleListFilter):

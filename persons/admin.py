@@ -131,6 +131,14 @@ class ServiceErrorsMixin:
     invalid: the page comes back with the user's input and the reason.
     """
 
+    @staticmethod
+    def adopt_saved(obj, saved_pk) -> None:
+        """Make the admin's `obj` the row a service saved: the admin goes on with it (inlines, the
+        change log, the redirect), so it needs the service's primary key and values."""
+        obj.pk = saved_pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
     def changeform_view(
         self, request: HttpRequest, object_id=None, form_url: str = "", extra_context=None
     ) -> HttpResponse:
@@ -369,9 +377,7 @@ class PersonAdmin(ServiceErrorsMixin, RecordTimesMixin, PersonSearchMixin, Large
                 )
         else:
             person_create(actor=request.user, id=obj.pk, **fields)
-        # The admin goes on with `obj` (inlines, the log, the redirect): make it the saved row.
-        obj.refresh_from_db()
-        obj._state.adding = False
+        self.adopt_saved(obj, obj.pk)
 
     def delete_model(self, request: HttpRequest, obj: Person) -> None:
         person_delete(person=obj, actor=request.user)

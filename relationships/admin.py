@@ -139,10 +139,7 @@ class RelationshipAdmin(
                 status=obj.status,
                 notes=obj.notes,
             )
-        # The admin goes on with `obj` (the log, the redirect): make it the saved row.
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+        self.adopt_saved(obj, saved.pk)
 
     def delete_model(self, request: HttpRequest, obj: Relationship) -> None:
         super().delete_model(request, obj)
