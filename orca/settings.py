@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "relationships",
     "interactions",
     "messaging",
-    "people",
+    "web",
     "orca",
 ]
 

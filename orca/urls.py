@@ -12,5 +12,5 @@ urlpatterns = [
     # Before django.contrib.auth.urls so that "login" is this one: sign-in by email.
     path("accounts/login/", LoginView.as_view(authentication_form=EmailAuthenticationForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("people/", include("people.urls")),
+    path("", include("web.urls")),
 ]

@@ -104,7 +104,7 @@ def person_find_duplicates(
     return candidates
 
 
-# --- The people list: search (its sort orders are in people.selectors) ----------------------------
+# --- The people list: search (its sort orders are in web.selectors) ----------------------------
 
 # The annotation person_search adds: how well a person matches the query (0-1), for "relevance".
 # similarity() is a real; cast to double precision the rank survives the trip through a page cursor

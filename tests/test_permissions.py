@@ -34,10 +34,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from extensions.services import person_set_roles
 from orca.users.models import User
-from people.forms import PersonNotesForm
-from people.views.person import SECTIONS
 from persons.models import Person
 from persons.services import person_create
+from web.forms import PersonNotesForm
+from web.views.person import SECTIONS
 
 pytestmark = pytest.mark.django_db
 

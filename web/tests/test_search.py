@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from extensions.services import person_set_roles
-from people.pagination import keyset_paginate
-from people.selectors import PERSON_ORDERINGS, person_list_ordering, person_list_queryset
 from persons.models import Person
 from persons.selectors import person_search
+from web.pagination import keyset_paginate
+from web.selectors import PERSON_ORDERINGS, person_list_ordering, person_list_queryset
 
 pytestmark = pytest.mark.django_db
 

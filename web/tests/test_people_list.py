@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from extensions.services import extension_change_status, person_set_roles
-from people.filters import PersonFilter
-from people.pagination import InvalidCursor, KeysetOrdering, keyset_paginate
-from people.selectors import PERSON_ORDERINGS
 from persons.models import Person
+from web.filters import PersonFilter
+from web.pagination import InvalidCursor, KeysetOrdering, keyset_paginate
+from web.selectors import PERSON_ORDERINGS
 
 pytestmark = pytest.mark.django_db
 

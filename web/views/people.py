@@ -159,7 +159,7 @@ def _paginate(
     queryset: QuerySet[Person], params: QueryDict, sort: str, per_page: int, notices: list[str]
 ) -> KeysetPage:
     # A search's matches are sorted, not read from an index in order: picking the page's ids
-    # first keeps that sort to narrow rows and bounded by the page (see people.pagination).
+    # first keeps that sort to narrow rows and bounded by the page (see web.pagination).
     ids_first = person_list_searched(queryset)
     queryset, ordering = person_list_ordering(queryset, sort)
     try:

@@ -1,0 +1,13 @@
+"""The staff pages: one URL prefix and one namespace per area, each area a module of web/views/.
+
+The people list and the person page share the namespace "persons" (every template and test
+reverses "persons:…"); each later area has its own ("pipelines:…").
+"""
+
+from django.urls import include, path
+
+from .views import people, person
+
+urlpatterns = [
+    path("people/", include(([*people.urlpatterns, *person.urlpatterns], "persons"))),
+]
