@@ -6,6 +6,7 @@ trigger (sql/extension_role_guard_v1.sql) refuses an extension for a role the pe
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 
 from orca.db import TimeStampedModel, choices_check, percent_check
 from persons.choices import MembershipType, Strength
@@ -16,6 +17,12 @@ from . import choices
 
 def text_array():
     return ArrayField(models.CharField(max_length=200), default=list, blank=True)
+
+
+def stage_entered_at_field():
+    """When the current status began: the `at` of status_history's last entry, kept as a column
+    (not in the schema document) so boards sort, filter and count days in stage along an index."""
+    return models.DateTimeField(default=timezone.now, editable=False)
 
 
 def money(**kwargs):
@@ -42,6 +49,9 @@ class LeadExtension(TimeStampedModel):
     )
     status_history = ArrayField(models.JSONField(), default=list, blank=True, editable=False)
     stage_duration_days = models.JSONField(default=dict, blank=True, editable=False)
+    stage_entered_at = stage_entered_at_field()
+    # Not in the schema document: why a lost lead was lost (one of their objections or blockers).
+    lost_reason = models.CharField(max_length=200, blank=True)
     visit_completed = models.BooleanField(default=False)
     visit_date = models.DateTimeField(null=True, blank=True)
     trial_status = models.CharField(
@@ -60,6 +70,10 @@ class LeadExtension(TimeStampedModel):
         db_table = "lead_extensions"
         indexes = [
             models.Index(fields=["lead_status"], name="lead_ext_status_idx"),
+            # A board column: one status, longest in the stage first (and keyset paging on it).
+            models.Index(fields=["lead_status", "stage_entered_at", "person"], name="lead_ext_board_idx"),
+            # The pipeline numbers read only the rows changed since the period began.
+            models.Index(fields=["updated_at"], name="lead_ext_updated_idx"),
             models.Index(fields=["lead_temperature"], name="lead_ext_temperature_idx"),
         ]
         constraints = [
@@ -95,6 +109,7 @@ class ReferralExtension(TimeStampedModel):
     )
     status_history = ArrayField(models.JSONField(), default=list, blank=True, editable=False)
     time_in_stage_days = models.JSONField(default=dict, blank=True, editable=False)
+    stage_entered_at = stage_entered_at_field()
     appointment_date = models.DateTimeField(null=True, blank=True)
     appointment_status = models.CharField(
         max_length=16,
@@ -117,6 +132,10 @@ class ReferralExtension(TimeStampedModel):
         db_table = "referral_extensions"
         indexes = [
             models.Index(fields=["referral_status"], name="referral_ext_status_idx"),
+            models.Index(
+                fields=["referral_status", "stage_entered_at", "person"], name="referral_ext_board_idx"
+            ),
+            models.Index(fields=["updated_at"], name="referral_ext_updated_idx"),
             models.Index(fields=["appointment_status", "appointment_date"], name="referral_ext_appt_idx"),
             models.Index(fields=["conversion_status"], name="referral_ext_conversion_idx"),
         ]
@@ -146,6 +165,7 @@ class MemberExtension(TimeStampedModel):
     # as leads and referrals (see extensions.services.extension_change_status).
     status_history = ArrayField(models.JSONField(), default=list, blank=True, editable=False)
     stage_duration_days = models.JSONField(default=dict, blank=True, editable=False)
+    stage_entered_at = stage_entered_at_field()
     join_date = models.DateTimeField(null=True, blank=True)
     membership_end_date = models.DateTimeField(null=True, blank=True)
     billing_day = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -162,6 +182,8 @@ class MemberExtension(TimeStampedModel):
     churn_risk = models.CharField(
         max_length=16, choices=choices.ChurnRisk.choices, default=choices.ChurnRisk.LOW
     )
+    # Not in the schema document: what the nightly churn job based churn_risk on, for the card.
+    churn_reason = models.CharField(max_length=200, blank=True, editable=False)
     retention_actions = text_array()
     referral_count = models.PositiveIntegerField(default=0)
     successful_referrals = models.PositiveIntegerField(default=0)
@@ -171,6 +193,10 @@ class MemberExtension(TimeStampedModel):
         db_table = "member_extensions"
         indexes = [
             models.Index(fields=["membership_status"], name="member_ext_status_idx"),
+            models.Index(
+                fields=["membership_status", "stage_entered_at", "person"], name="member_ext_board_idx"
+            ),
+            models.Index(fields=["updated_at"], name="member_ext_updated_idx"),
             models.Index(fields=["payment_status"], name="member_ext_payment_idx"),
             models.Index(fields=["churn_risk"], name="member_ext_churn_idx"),
         ]
@@ -204,7 +230,7 @@ class MemberExtension(TimeStampedModel):
 # --- The three SQL views (sql/*_view_v1.sql), read-only -------------------------------------------
 
 
-def _view_model(name: str, view: str, extension: type[models.Model], prefix: str):
+def _view_model(name: str, view: str, extension: type[models.Model], prefix: str, extra: dict | None = None):
     """An unmanaged model over a role view: every person column, then the extension's columns.
 
     The fields are cloned from Person and the extension so the two cannot drift apart silently;
@@ -231,6 +257,7 @@ def _view_model(name: str, view: str, extension: type[models.Model], prefix: str
             attrs[f"{prefix}_{field.name}"] = type(field)(null=True)
         else:
             attrs[field.name] = field.clone()
+    attrs.update(extra or {})
     attrs["Meta"] = type(
         "Meta", (), {"managed": False, "db_table": view, "ordering": ["last_name", "first_name"]}
     )
@@ -238,5 +265,16 @@ def _view_model(name: str, view: str, extension: type[models.Model], prefix: str
 
 
 LeadView = _view_model("LeadView", "leads_view", LeadExtension, "lead")
-ReferralView = _view_model("ReferralView", "referrals_view", ReferralExtension, "referral")
+ReferralView = _view_model(
+    "ReferralView",
+    "referrals_view",
+    ReferralExtension,
+    "referral",
+    extra={
+        # Who referred them (sql/referrals_view_v2.sql): the primary referrer, and every
+        # referrer's name, primary first.
+        "primary_referrer_id": models.UUIDField(null=True),
+        "referrer_names": ArrayField(models.TextField(), default=list),
+    },
+)
 MemberView = _view_model("MemberView", "members_view", MemberExtension, "member")

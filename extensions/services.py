@@ -80,6 +80,7 @@ def person_set_roles(
             first = spec.statuses.values[0]
             spec.extension.objects.create(
                 person=locked,
+                stage_entered_at=at,
                 **{
                     spec.status_field: first,
                     "status_history": [
@@ -102,10 +103,7 @@ def person_drop_role(*, person: Person, role: str, actor: User | None) -> Person
 
 
 def _entered_current_stage(extension: models.Model) -> dt.datetime:
-    history = extension.status_history
-    if history:
-        return dt.datetime.fromisoformat(history[-1]["at"])
-    return extension.created_at
+    return extension.stage_entered_at or extension.created_at
 
 
 @transaction.atomic
@@ -147,6 +145,7 @@ def extension_change_status(
     durations[current] = round(durations.get(current, 0) + spent, 2)
     setattr(extension, spec.status_field, status)
     setattr(extension, spec.durations_field, durations)
+    extension.stage_entered_at = at
     extension.status_history = [
         *extension.status_history,
         _history_entry(status=status, at=at, actor=actor, note=note),
@@ -157,7 +156,15 @@ def extension_change_status(
 
 # Fields an update may not set directly: the status moves through extension_change_status so
 # status_history and the stage durations stay true, and the bookkeeping columns are the model's.
-_NOT_UPDATABLE = {"id", "person", "person_id", "created_at", "updated_at", "status_history"}
+_NOT_UPDATABLE = {
+    "id",
+    "person",
+    "person_id",
+    "created_at",
+    "updated_at",
+    "status_history",
+    "stage_entered_at",
+}
 
 
 @transaction.atomic
