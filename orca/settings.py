@@ -5,9 +5,11 @@ refuses to start without a real SECRET_KEY.
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "relationships",
     "interactions",
     "messaging",
+    "pipelines",
     "web",
     "orca",
 ]
@@ -166,6 +169,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat's schedule (in TIME_ZONE). Every task is safe to run twice.
+CELERY_BEAT_SCHEDULE = {
+    "churn-risk-nightly": {
+        "task": "pipelines.tasks.churn_risk_refresh",
+        "schedule": crontab(hour=int(os.environ.get("CHURN_JOB_HOUR", "3")), minute=15),
+    },
+}
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -182,6 +192,15 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ORCA <orca@localhost>
 
 # Phone numbers typed without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US")
+
+# The club: its name (on calendar invitations and, later, in messages), the weekdays it is closed
+# every week (0 = Monday ... 6 = Sunday; holidays are ClubClosedDay rows in the admin), the length
+# of a trial, and the reward a referrer earns when someone they referred joins (shared by the
+# referrers by attribution).
+CLUB_NAME = os.environ.get("CLUB_NAME", "ORCA Fitness")
+CLUB_CLOSED_WEEKDAYS = frozenset(int(day) for day in env_list("CLUB_CLOSED_WEEKDAYS"))
+TRIAL_DAYS = int(os.environ.get("TRIAL_DAYS", "7"))
+REFERRAL_REWARD = Decimal(os.environ.get("REFERRAL_REWARD", "50.00"))
 
 # Behind a TLS-terminating proxy (a load balancer, docker compose behind nginx): how many proxies
 # add themselves to X-Forwarded-For. 0 means clients connect directly. Used to find the client's
@@ -207,7 +226,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         app: {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False}
-        for app in ("orca", "persons", "extensions", "relationships", "interactions", "messaging")
+        for app in (
+            "orca",
+            "persons",
+            "extensions",
+            "relationships",
+            "interactions",
+            "messaging",
+            "pipelines",
+            "web",
+        )
     },
 }
 

@@ -1,6 +1,9 @@
 """Relationship: a tie between two persons. For a referral, person_a referred person_b."""
 
+import uuid
+
 from django.db import models
+from django.db.models.functions import Now
 
 from orca.db import TimeStampedModel, choices_check, percent_check
 from persons.choices import Strength
@@ -98,3 +101,32 @@ class Relationship(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.person_a} → {self.person_b} ({self.get_relationship_type_display()})"
+
+
+class ReferralCredit(models.Model):
+    """One referrer credited for one referred person's joining (not in the schema document).
+
+    The ledger that makes crediting happen once: a second conversion of the same person, a retried
+    task or a double click finds the row and credits nothing more.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referrer = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="referral_credits_earned")
+    referred = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="referral_credits_given")
+    attribution_percentage = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        db_table = "referral_credits"
+        constraints = [
+            models.UniqueConstraint(fields=["referred", "referrer"], name="referral_credit_once"),
+            percent_check("attribution_percentage"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="referral_credit_amount_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["referrer", "created_at"], name="referral_credit_referrer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.referrer} credited {self.amount} for {self.referred}"

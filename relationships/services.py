@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -394,3 +395,46 @@ def relationship_update(
     if "is_primary_referrer" in changed:
         _relevel_below(tie.person_b)
     return tie
+
+
+_CREDIT_SQL = """
+WITH credited AS (
+    INSERT INTO referral_credits (id, referrer_id, referred_id, attribution_percentage, amount, created_at)
+    SELECT gen_random_uuid(), r.person_a_id, r.person_b_id, r.attribution_percentage,
+           round(%(reward)s * r.attribution_percentage / 100.0, 2), now()
+    FROM relationships r
+    WHERE r.person_b_id = %(referred)s AND r.relationship_type = 'referral'
+      AND r.attribution_percentage IS NOT NULL
+    ON CONFLICT (referred_id, referrer_id) DO NOTHING
+    RETURNING referrer_id, amount
+)
+), rewarded AS (
+    UPDATE member_extensions m
+    SET referral_rewards_earned = m.referral_rewards_earned + credited.amount, updated_at = now()
+    FROM credited
+    WHERE m.person_id = credited.referrer_id
+)
+SELECT referrer_id FROM credited
+"""
+
+
+@transaction.atomic
+def referral_conversion_credit(*, referred: Person, reward: Decimal) -> list:
+    """Credit everyone who referred `referred`, now that they joined: once, by attribution share.
+
+    Each referrer's share of `reward` is recorded in referral_credits and added to the
+    referral_rewards_earned of their member extension; their referral_count and
+    successful_referrals are recounted. A referrer credited before for this person (a second
+    conversion, a retry) gains nothing. A referrer who is not a member has their credit recorded,
+    but no member extension to add it to. Returns the referrers credited this time.
+    """
+    referrers = list(
+        Relationship.objects.filter(person_b=referred, relationship_type=RelationshipType.REFERRAL)
+        .select_for_update()
+        .values_list("person_a_id", flat=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_CREDIT_SQL, {"referred": referred.pk, "reward": reward})
+        credited = [row[0] for row in cursor.fetchall()]
+    referral_counts_refresh(person_ids=referrers)
+    return credited

@@ -20,6 +20,8 @@ RULES = {
     ("relationships", "person_a_id"): CASCADE,
     ("relationships", "person_b_id"): CASCADE,
     ("interactions", "person_id"): CASCADE,
+    ("referral_credits", "referrer_id"): CASCADE,
+    ("referral_credits", "referred_id"): CASCADE,
     ("messages", "recipient_id"): CASCADE,
     ("persons", "assigned_to"): SET_NULL,
     ("interactions", "user_id"): SET_NULL,
