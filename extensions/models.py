@@ -74,6 +74,8 @@ class LeadExtension(TimeStampedModel):
             models.Index(fields=["lead_status", "stage_entered_at", "person"], name="lead_ext_board_idx"),
             # The pipeline numbers read only the rows changed since the period began.
             models.Index(fields=["updated_at"], name="lead_ext_updated_idx"),
+            # The pipeline table sorted by days in stage, across statuses.
+            models.Index(fields=["stage_entered_at", "person"], name="lead_ext_entered_idx"),
             models.Index(fields=["lead_temperature"], name="lead_ext_temperature_idx"),
         ]
         constraints = [
@@ -136,6 +138,8 @@ class ReferralExtension(TimeStampedModel):
                 fields=["referral_status", "stage_entered_at", "person"], name="referral_ext_board_idx"
             ),
             models.Index(fields=["updated_at"], name="referral_ext_updated_idx"),
+            # The pipeline table sorted by days in stage, across statuses.
+            models.Index(fields=["stage_entered_at", "person"], name="referral_ext_entered_idx"),
             models.Index(fields=["appointment_status", "appointment_date"], name="referral_ext_appt_idx"),
             models.Index(fields=["conversion_status"], name="referral_ext_conversion_idx"),
         ]
@@ -197,6 +201,8 @@ class MemberExtension(TimeStampedModel):
                 fields=["membership_status", "stage_entered_at", "person"], name="member_ext_board_idx"
             ),
             models.Index(fields=["updated_at"], name="member_ext_updated_idx"),
+            # The pipeline table sorted by days in stage, across statuses.
+            models.Index(fields=["stage_entered_at", "person"], name="member_ext_entered_idx"),
             models.Index(fields=["payment_status"], name="member_ext_payment_idx"),
             models.Index(fields=["churn_risk"], name="member_ext_churn_idx"),
         ]
