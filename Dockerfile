@@ -1,5 +1,11 @@
 # One image for every ORCA process: web (gunicorn), worker and beat (Celery); docker-compose.yml
 # picks the process by its command. Settings come from the environment (see .env.example).
+# The front-end libraries of package-lock.json, installed in a Node stage; only node_modules is kept.
+FROM node:20-slim AS static-libraries
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,6 +21,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
+COPY --from=static-libraries /app/node_modules ./node_modules
 
 # Static files are collected into the image (whitenoise serves them from gunicorn). DEBUG is off
 # as in production, which needs a key; this build-time one signs nothing.

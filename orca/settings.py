@@ -138,7 +138,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The project's own files, and the front-end libraries npm installs from package-lock.json (each
+# package's folder under its own prefix, never node_modules as a whole).
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/sortablejs", BASE_DIR / "node_modules" / "sortablejs"),
+]
 # Under DEBUG and in tests, whitenoise serves from the app folders as files change, and needs no
 # collectstatic'd STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING

@@ -117,3 +117,19 @@ port_open() {
 is_local_host() {
     case "$1" in 127.0.0.1 | localhost | ::1) return 0 ;; *) return 1 ;; esac
 }
+
+# Installs the front-end libraries of package-lock.json into node_modules/ (served from static by
+# orca/settings.py) whenever the lock file changed since the last install.
+ensure_node_modules() {
+    local lock="$ROOT/package-lock.json" stamp="$ROOT/node_modules/.package-lock.sha256"
+    command -v npm >/dev/null 2>&1 || die "npm is needed for the front-end libraries (package.json)." \
+        "Debian/Ubuntu: apt-get install nodejs npm"
+    local want have=""
+    want=$(sha256sum "$lock" | cut -d' ' -f1)
+    [ -f "$stamp" ] && have=$(cat "$stamp")
+    if [ "$want" != "$have" ]; then
+        say "Installing package-lock.json into node_modules (npm ci)"
+        (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+        echo "$want" >"$stamp"
+    fi
+}

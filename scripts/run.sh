@@ -31,6 +31,7 @@ if port_open 127.0.0.1 "$PORT"; then
 fi
 
 ensure_venv
+ensure_node_modules
 ensure_postgres
 ensure_redis
 

@@ -46,6 +46,7 @@ ensure_chromium() {
 }
 
 ensure_venv
+ensure_node_modules
 ensure_postgres
 ensure_redis
 ensure_chromium
