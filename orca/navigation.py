@@ -1,6 +1,6 @@
 """The staff app's main navigation: one list, in the order shown.
 
-A later section adds one NavEntry here (Leads, Referrals, Members, Network, Messages, My day);
+A later section adds one NavEntry here (Network, Messages, My day);
 nothing else changes. An entry names its URL and who sees it; the {% main_nav %} tag
 (orca/templatetags/orca_ui.py) reverses the URL, keeps the entries the user may see and marks
 the current section.
@@ -28,9 +28,13 @@ class NavEntry:
     label: str
     url_name: str
     visible_to: Callable[[User], bool] = everyone
+    args: tuple[str, ...] = ()
 
 
 NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("People", "persons:list"),
+    NavEntry("Leads", "pipelines:board", args=("leads",)),
+    NavEntry("Referrals", "pipelines:board", args=("referrals",)),
+    NavEntry("Members", "pipelines:board", args=("members",)),
     NavEntry("Admin", "admin:index", visible_to=managers),
 )

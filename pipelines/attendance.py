@@ -87,7 +87,9 @@ def member_check_in(
     last_day = timezone.localdate(member.last_check_in) if member.last_check_in else None
     if last_day == day:
         member.attendance_streak = max(member.attendance_streak, 1)
-    elif last_day is not None and last_day == previous_club_day(day):
+    # On or after the previous club day: a visit on a closed day in between (let in on a holiday,
+    # or a closure recorded afterwards) must not break the streak of someone who came every day.
+    elif last_day is not None and last_day >= previous_club_day(day):
         member.attendance_streak += 1
     else:
         member.attendance_streak = 1

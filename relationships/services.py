@@ -407,7 +407,6 @@ WITH credited AS (
       AND r.attribution_percentage IS NOT NULL
     ON CONFLICT (referred_id, referrer_id) DO NOTHING
     RETURNING referrer_id, amount
-)
 ), rewarded AS (
     UPDATE member_extensions m
     SET referral_rewards_earned = m.referral_rewards_earned + credited.amount, updated_at = now()

@@ -6,8 +6,9 @@ reverses "persons:…"); each later area has its own ("pipelines:…").
 
 from django.urls import include, path
 
-from .views import people, person
+from .views import people, person, pipelines
 
 urlpatterns = [
     path("people/", include(([*people.urlpatterns, *person.urlpatterns], "persons"))),
+    path("pipelines/", include((pipelines.urlpatterns, "pipelines"))),
 ]

@@ -74,7 +74,7 @@ def main_nav(context: template.Context) -> dict:
     for entry in NAV_ENTRIES:
         if not entry.visible_to(user):
             continue
-        url = reverse(entry.url_name)
+        url = reverse(entry.url_name, args=entry.args)
         items.append(NavItem(label=entry.label, url=url, current=_is_current(path, url)))
     return {"items": items, "user": user, "request": request, "csrf_token": context.get("csrf_token")}
 
