@@ -6,6 +6,7 @@ trigger (sql/extension_role_guard_v1.sql) refuses an extension for a role the pe
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from orca.db import TimeStampedModel, choices_check, percent_check
@@ -22,7 +23,7 @@ def text_array():
 def stage_entered_at_field():
     """When the current status began: the `at` of status_history's last entry, kept as a column
     (not in the schema document) so boards sort, filter and count days in stage along an index."""
-    return models.DateTimeField(default=timezone.now, editable=False)
+    return models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
 
 
 def money(**kwargs):
@@ -51,7 +52,7 @@ class LeadExtension(TimeStampedModel):
     stage_duration_days = models.JSONField(default=dict, blank=True, editable=False)
     stage_entered_at = stage_entered_at_field()
     # Not in the schema document: why a lost lead was lost (one of their objections or blockers).
-    lost_reason = models.CharField(max_length=200, blank=True)
+    lost_reason = models.CharField(max_length=200, blank=True, db_default="")
     visit_completed = models.BooleanField(default=False)
     visit_date = models.DateTimeField(null=True, blank=True)
     trial_status = models.CharField(
@@ -187,7 +188,7 @@ class MemberExtension(TimeStampedModel):
         max_length=16, choices=choices.ChurnRisk.choices, default=choices.ChurnRisk.LOW
     )
     # Not in the schema document: what the nightly churn job based churn_risk on, for the card.
-    churn_reason = models.CharField(max_length=200, blank=True, editable=False)
+    churn_reason = models.CharField(max_length=200, blank=True, editable=False, db_default="")
     retention_actions = text_array()
     referral_count = models.PositiveIntegerField(default=0)
     successful_referrals = models.PositiveIntegerField(default=0)

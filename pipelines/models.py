@@ -15,8 +15,9 @@ class PipelineKey(models.TextChoices):
 class StageLimit(TimeStampedModel):
     """A card in this stage for more than `days` is stale ("rotten") on the board.
 
-    One row per open stage, created with the defaults of pipelines.rules.DEFAULT_STALE_DAYS;
-    a stage without a row never goes stale.
+    Migration 0002 creates the club's defaults for the stages where waiting means something is
+    wrong (every open lead and referral stage; a member pending, frozen or past due). A stage
+    without a row never goes stale: an active member is not "stale".
     """
 
     pipeline = models.CharField(max_length=16, choices=PipelineKey.choices)

@@ -28,8 +28,8 @@ from extensions.choices import (
 )
 from extensions.models import LeadExtension, MemberExtension, ReferralExtension
 from extensions.services import extension_change_status, person_set_roles
-from interactions.models import InteractionType
-from interactions.services import interaction_schedule
+from interactions.models import Interaction, InteractionStatus, InteractionType
+from interactions.services import interaction_schedule, interaction_update
 from orca.db import CLOCK_SKEW
 from orca.users.models import User
 from persons.choices import MembershipType
@@ -88,6 +88,27 @@ def _change(person: Person, role: str, status: str, actor: User, details: MoveDe
     )
 
 
+# --- What was planned for a stage: a tour, a trial's first day, a referral's appointment ---------
+
+TOUR, TRIAL_START, APPOINTMENT = "Club tour", "Trial starts", "Referral appointment"
+
+
+def _plan(person: Person, actor: User, interaction_type: str, subject: str, when: dt.datetime) -> None:
+    """Schedule the stage's interaction (it becomes the person's next contact), replacing an
+    earlier plan of the same kind: a rebooked tour or appointment is one plan, not two."""
+    _settle_planned(person, actor, subject, InteractionStatus.CANCELLED)
+    interaction_schedule(
+        person=person, user=actor, interaction_type=interaction_type, scheduled_at=when, subject=subject
+    )
+
+
+def _settle_planned(person: Person, actor: User, subject: str, status: str) -> None:
+    """Complete or cancel what was planned: a tour that took place, an appointment called off."""
+    planned = Interaction.objects.filter(person=person, subject=subject, status=InteractionStatus.SCHEDULED)
+    for interaction in planned:
+        interaction_update(interaction=interaction, actor=actor, data={"status": status})
+
+
 # --- Joining the club: lead won, referral joined -----------------------------------------------------
 
 
@@ -100,16 +121,15 @@ def _membership_type(details: MoveDetails) -> str:
 
 
 def _take_on_membership(person: Person, actor: User, membership_type: str, join: dt.datetime, at) -> None:
+    """A new member, or a returning one (pending, cancelled, expired) renewing. Someone who is an
+    active, frozen or past-due member already keeps their membership as it is."""
     person_set_roles(person=person, roles=person.roles | {"member"}, actor=actor, at=at)
     member = MemberExtension.objects.select_for_update().get(person=person)
-    starts = MembershipStatus.ACTIVE if join <= at + CLOCK_SKEW else MembershipStatus.PENDING
     current = member.membership_status
-    # A returning member (cancelled, expired) renews; an active or frozen one keeps their status.
-    if current != starts and current in (
-        MembershipStatus.PENDING,
-        MembershipStatus.CANCELLED,
-        MembershipStatus.EXPIRED,
-    ):
+    if current not in (MembershipStatus.PENDING, MembershipStatus.CANCELLED, MembershipStatus.EXPIRED):
+        return
+    starts = MembershipStatus.ACTIVE if join <= at + CLOCK_SKEW else MembershipStatus.PENDING
+    if current != starts:
         member = extension_change_status(
             person=person, role="member", status=starts, actor=actor, note="Joined", at=at
         )
@@ -133,6 +153,9 @@ def _join(person: Person, actor: User, details: MoveDetails, at: dt.datetime) ->
             referral = _change(person, "referral", ReferralStatus.JOINED, actor, details, at)
         if referral.conversion_status != ConversionStatus.CONVERTED:
             _save(referral, {"conversion_status": ConversionStatus.CONVERTED, "conversion_date": at})
+    # They joined: whatever was still planned on the way (a tour, a trial day, an appointment) is off.
+    for subject in (TOUR, TRIAL_START, APPOINTMENT):
+        _settle_planned(person, actor, subject, InteractionStatus.CANCELLED)
     referral_conversion_credit(referred=person, reward=settings.REFERRAL_REWARD)
 
 
@@ -175,13 +198,7 @@ def _lead_move(
             "trial_end_date": end,
         }
         if not started:
-            interaction_schedule(
-                person=person,
-                user=actor,
-                interaction_type=InteractionType.TRIAL_CLASS,
-                scheduled_at=start,
-                subject="Trial starts",
-            )
+            _plan(person, actor, InteractionType.TRIAL_CLASS, TRIAL_START, start)
     elif status == LeadStatus.LOST:
         reason = details.reason.strip()
         if not reason:
@@ -191,6 +208,13 @@ def _lead_move(
             fields["trial_status"] = TrialStatus.CANCELLED
     elif lead.lead_status == LeadStatus.LOST:
         fields["lost_reason"] = ""  # reopened
+    if lead.lead_status == LeadStatus.TOUR_SCHEDULED:
+        done = status == LeadStatus.TOUR_COMPLETED
+        _settle_planned(
+            person, actor, TOUR, InteractionStatus.COMPLETED if done else InteractionStatus.CANCELLED
+        )
+    if status == LeadStatus.LOST:
+        _settle_planned(person, actor, TRIAL_START, InteractionStatus.CANCELLED)
     note = details.note or (f"Lost: {fields['lost_reason']}" if status == LeadStatus.LOST else "")
     moved = _change(person, "lead", status, actor, MoveDetails(note=note), at)
     _save(moved, fields)
@@ -210,13 +234,7 @@ def _referral_move(
             "appointment_date": when,
             "appointment_status": AppointmentStatus.RESCHEDULED if rebooked else AppointmentStatus.SCHEDULED,
         }
-        interaction_schedule(
-            person=person,
-            user=actor,
-            interaction_type=InteractionType.CONSULTATION,
-            scheduled_at=when,
-            subject="Referral appointment",
-        )
+        _plan(person, actor, InteractionType.CONSULTATION, APPOINTMENT, when)
     elif status == ReferralStatus.VISITED:
         fields["appointment_status"] = AppointmentStatus.COMPLETED
     elif status == ReferralStatus.CONTACTED and referral.referral_status == ReferralStatus.APPOINTMENT_BOOKED:
@@ -225,6 +243,11 @@ def _referral_move(
         fields["conversion_status"] = ConversionStatus.NOT_CONVERTED
     elif referral.referral_status == ReferralStatus.DECLINED:
         fields["conversion_status"] = ConversionStatus.PENDING  # reopened
+    if referral.referral_status == ReferralStatus.APPOINTMENT_BOOKED:
+        done = status == ReferralStatus.VISITED
+        _settle_planned(
+            person, actor, APPOINTMENT, InteractionStatus.COMPLETED if done else InteractionStatus.CANCELLED
+        )
     _save(_change(person, "referral", status, actor, details, at), fields)
 
 
