@@ -31,11 +31,14 @@ from django.apps import apps
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from extensions.services import person_set_roles
+from extensions.models import ReferralExtension
+from extensions.services import extension_change_status, person_set_roles
 from orca.users.models import User
 from persons.models import Person
 from persons.services import person_create
+from pipelines.rules import PIPELINES
 from web.forms import PersonNotesForm
 from web.views.person import SECTIONS
 
@@ -49,7 +52,7 @@ TARGETS = {
     "others": "a person assigned to another staff member",
 }
 # The apps whose rows a request to the staff app may change; a refused request changes none.
-DATA_APPS = ("persons", "extensions", "relationships", "interactions", "messaging")
+DATA_APPS = ("persons", "extensions", "relationships", "interactions", "messaging", "pipelines")
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -152,6 +155,20 @@ def roles_data(person: Person, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {"roles": ["lead"]}
 
 
+# A move each pipeline allows from where World.person_for leaves the person.
+FIRST_MOVES = {"leads": "contacted", "referrals": "contacted", "members": "frozen"}
+
+
+def move_data(person: Person, kwargs: dict[str, Any]) -> dict[str, Any]:
+    pipeline = PIPELINES[kwargs["pipeline"]]
+    extension = pipeline.extension.objects.get(person=person)
+    return {"to": FIRST_MOVES[pipeline.key], "version": extension.updated_at.isoformat()}
+
+
+def to_board(person: Person | None, kwargs: dict[str, Any]) -> str:
+    return reverse("pipelines:board", args=[kwargs["pipeline"]])
+
+
 def create_data(person: Person | None, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {"first_name": "Walter", "last_name": "Walker", "create_anyway": "1"}
 
@@ -192,6 +209,8 @@ class Expectation:
 
 
 EVERY_SECTION = tuple({"section": key} for key in SECTIONS)
+EVERY_PIPELINE = tuple({"pipeline": key} for key in PIPELINES)
+EVERY_FIRST_COLUMN = tuple({"pipeline": key, "status": p.statuses.values[0]} for key, p in PIPELINES.items())
 
 
 def to_detail(person: Person | None, kwargs: dict[str, Any], anchor: str = "") -> str:
@@ -272,6 +291,38 @@ EXPECTATIONS: dict[str, Expectation] = {
             Call("POST", 200, EDITORS, htmx=True, writes=True, data=section_data),
         ),
     ),
+    "pipelines:board": Expectation(
+        variants=EVERY_PIPELINE, calls=(Call("GET", 200), Call("GET", 200, htmx=True), not_allowed("POST"))
+    ),
+    "pipelines:table": Expectation(
+        variants=EVERY_PIPELINE, calls=(Call("GET", 200), Call("GET", 200, htmx=True), not_allowed("POST"))
+    ),
+    "pipelines:numbers": Expectation(
+        variants=EVERY_PIPELINE, calls=(Call("GET", 200), Call("GET", 200, htmx=True), not_allowed("POST"))
+    ),
+    "pipelines:column": Expectation(
+        variants=EVERY_FIRST_COLUMN,
+        calls=(Call("GET", 200), Call("GET", 200, htmx=True), not_allowed("POST")),
+    ),
+    "pipelines:move": Expectation(
+        about=IN_URL,
+        variants=EVERY_PIPELINE,
+        calls=(
+            Call("GET", 200, EDITORS),
+            Call("POST", 303, EDITORS, writes=True, data=move_data, redirect=to_board),
+            Call("POST", 200, EDITORS, htmx=True, writes=True, data=move_data),
+        ),
+    ),
+    # The front desk checks in every member, whoever looks after them.
+    "pipelines:check_in": Expectation(
+        about=IN_URL,
+        calls=(
+            Call("POST", 303, writes=True, redirect=to_detail),
+            Call("POST", 200, htmx=True, writes=True),
+            not_allowed("GET"),
+        ),
+    ),
+    "pipelines:appointment_ics": Expectation(about=IN_URL, calls=(Call("GET", 200), not_allowed("POST"))),
 }
 
 # --- Running the calls -----------------------------------------------------------------------------
@@ -309,6 +360,11 @@ class World:
         owner = {"own": self.users["staff"], "unassigned": None, "others": self.users["other_staff"]}[target]
         person = person_create(actor=None, first_name="Pat", last_name=f"Walk-{target}", assigned_to=owner)
         person_set_roles(person=person, roles={"lead", "referral", "member"}, actor=None)
+        # An active member (who may check in) with a booked appointment (whose .ics exists).
+        extension_change_status(person=person, role="member", status="active", actor=None)
+        ReferralExtension.objects.filter(person=person).update(
+            appointment_date=timezone.now() + dt.timedelta(days=1), appointment_status="scheduled"
+        )
         return Person.objects.select_related("lead", "referral", "member").get(pk=person.pk)
 
 
