@@ -66,11 +66,14 @@ class StageNumbers:
     moved_on: int  # of those, how many went on to a later stage (or won)
     lost: int  # of those, how many went to the pipeline's lost stage next
     median_days: float | None  # median days spent in the stage, over the cards that left it
+    closed: bool = False  # a journey's end (won, lost…): nothing moves on from it
 
     @property
     def conversion(self) -> int | None:
         """Percent of the cards that entered the stage and moved on from it."""
-        return round(100 * self.moved_on / self.entered) if self.entered else None
+        if self.closed or not self.entered:
+            return None
+        return round(100 * self.moved_on / self.entered)
 
 
 # Every status_history entry of the rows changed since the period began, with the entry that
@@ -122,6 +125,7 @@ def pipeline_numbers(*, pipeline: Pipeline, start: dt.datetime, end: dt.datetime
                 moved_on=moved,
                 lost=lost,
                 median_days=round(median, 1) if median is not None else None,
+                closed=status in pipeline.closed,
             )
         )
     return numbers

@@ -267,9 +267,7 @@ def test_on_a_375_pixel_screen_only_the_board_scrolls_sideways_and_a_card_can_be
 # --- 7. Without JavaScript ------------------------------------------------------------------------
 
 
-def test_without_javascript_a_card_moves_through_the_move_page(
-    browser, live_server, staff_user, make_person
-):
+def test_without_javascript_a_card_moves_through_the_move_page(browser, live_server, staff_user, make_person):
     ada = a_lead(make_person, staff_user, "Ada", "Lovelace")
     context = browser.new_context(java_script_enabled=False)
     try:
@@ -305,9 +303,7 @@ def test_a_member_cards_check_in_button_records_a_visit_and_the_card_shows_it(
     page: Page, live_server, staff_user, signed_in, make_person
 ):
     mary = make_person("Mary", "Jackson", assigned_to=staff_user)
-    MemberExtensionFactory(
-        person=mary, statuses=[("active", None)], attendance_streak=0, check_in_count=0
-    )
+    MemberExtensionFactory(person=mary, statuses=[("active", None)], attendance_streak=0, check_in_count=0)
     signed_in(staff_user)
     open_board(page, live_server, "members")
     card = card_of(page, mary)
@@ -324,3 +320,22 @@ def test_a_member_cards_check_in_button_records_a_visit_and_the_card_shows_it(
     expect(facts).to_contain_text("1 day")
     member = MemberExtension.objects.get(person=mary)
     assert member.check_in_count == 1 and member.attendance_streak == 1 and member.last_check_in
+
+
+def test_zz_debug(live_server, staff_user, make_person):
+    from django.test import Client
+
+    ada = a_lead(make_person, staff_user, "Ada", "Lovelace")
+    c = Client()
+    c.force_login(staff_user)
+    lead = LeadExtension.objects.get(person=ada)
+    r = c.post(
+        f"/pipelines/leads/{ada.pk}/move/",
+        {"to": "won", "version": lead.updated_at.isoformat()},
+        HTTP_HX_REQUEST="true",
+    )
+    print("STATUS", r.status_code, dict(r.headers))
+    print("CTX", r.context and [list(d.keys())[:50] for d in r.context.dicts if "messages" in d])
+    r2 = c.get("/pipelines/leads/")
+    html = r2.content.decode()
+    print("NEXT PAGE HAS IT", "cannot move to" in html)

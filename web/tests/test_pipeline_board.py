@@ -55,7 +55,9 @@ def test_an_unknown_pipeline_is_not_found(staff_client):
     assert staff_client.get("/pipelines/prospects/").status_code == 404
 
 
-def test_the_board_shows_my_cards_by_default_and_everyones_on_request(staff_client, staff_user, other_staff_user):
+def test_the_board_shows_my_cards_by_default_and_everyones_on_request(
+    staff_client, staff_user, other_staff_user
+):
     mine = lead(owner=staff_user)
     theirs = lead(owner=other_staff_user)
     html = staff_client.get(board_url()).content.decode()
@@ -66,7 +68,9 @@ def test_the_board_shows_my_cards_by_default_and_everyones_on_request(staff_clie
 
 def test_a_card_shows_the_lead_facts_and_days_in_stage(staff_client, staff_user):
     entered = timezone.now() - dt.timedelta(days=3, hours=1)
-    row = lead(owner=staff_user, since=entered, readiness_score=72, estimated_value=1200, lead_temperature="hot")
+    row = lead(
+        owner=staff_user, since=entered, readiness_score=72, estimated_value=1200, lead_temperature="hot"
+    )
     html = staff_client.get(board_url()).content.decode()
     assert row.person.first_name in html
     assert "72/100" in html and "$1,200" in html and "Hot" in html
@@ -94,9 +98,16 @@ def test_column_counts_head_each_column(staff_client, staff_user):
 def test_the_referral_card_names_its_referrers_primary_first(staff_client, staff_user):
     referred = PersonFactory(assigned_to=staff_user)
     ReferralExtensionFactory(person=referred)
-    first, second = PersonFactory(first_name="Primo", last_name="Uno"), PersonFactory(first_name="Secondo", last_name="Due")
-    referral_record(referrer=second, referred=referred, actor=None, attribution_percentage=40, is_primary_referrer=False)
-    referral_record(referrer=first, referred=referred, actor=None, attribution_percentage=60, is_primary_referrer=True)
+    first, second = (
+        PersonFactory(first_name="Primo", last_name="Uno"),
+        PersonFactory(first_name="Secondo", last_name="Due"),
+    )
+    referral_record(
+        referrer=second, referred=referred, actor=None, attribution_percentage=40, is_primary_referrer=False
+    )
+    referral_record(
+        referrer=first, referred=referred, actor=None, attribution_percentage=60, is_primary_referrer=True
+    )
     html = staff_client.get(board_url("referrals")).content.decode()
     assert "Primo Uno, Secondo Due" in html
 
@@ -124,7 +135,9 @@ def test_a_long_column_shows_its_first_cards_and_loads_more(staff_client, staff_
     assert "Show 25 more" not in body
 
 
-def test_the_board_query_count_does_not_grow_with_cards(staff_client, staff_user, django_assert_max_num_queries):
+def test_the_board_query_count_does_not_grow_with_cards(
+    staff_client, staff_user, django_assert_max_num_queries
+):
     for status_path in ([], ["contacted"], ["qualified"]):
         lead(owner=staff_user, status_path=status_path)
     with django_assert_max_num_queries(20) as few:

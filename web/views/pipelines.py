@@ -350,6 +350,13 @@ def table(request: HttpRequest, pipeline: str) -> HttpResponse:
 # --- Pipeline numbers -----------------------------------------------------------------------------
 
 
+def _numbers_summary(pipeline: Pipeline, stages: list) -> str:
+    """One line for the closed panel: how many came in, and how many ended in each closed stage."""
+    first, *_ = stages
+    ends = [f"{stage.entered:,} {stage.label.lower()}" for stage in stages if stage.closed]
+    return ", ".join([f"{first.entered:,} {first.label.lower()}", *ends])
+
+
 @require_GET
 def numbers(request: HttpRequest, pipeline: str) -> HttpResponse:
     current = _pipeline_or_404(pipeline)
@@ -365,7 +372,11 @@ def numbers(request: HttpRequest, pipeline: str) -> HttpResponse:
         # Each stage with its funnel bar's width, in percent of the stage most cards entered.
         "rows": [(stage, round(100 * stage.entered / widest, 1)) for stage in stages],
         "period": period,
+        "days": PERIODS[period],
         "periods": PERIODS,
+        "summary": _numbers_summary(current, stages),
+        # The page without JavaScript, and a period chosen on the board, show the table open.
+        "open": not request.htmx or request.GET.get("open") == "1",
         "start": start,
         "end": end,
         "numbers_url": reverse("pipelines:numbers", args=[current.key]),
@@ -405,9 +416,11 @@ def _see_other(url: str) -> HttpResponseRedirect:
 def _refusal(request: HttpRequest, message: str, status: int) -> HttpResponse:
     """A refused move for htmx: only the message, in the flash region; the script puts the card back."""
     messages.error(request, message)
-    return HttpResponse(
-        render_to_string("components/flash.html", {"oob": True}, request=request), status=status
-    )
+    body = render_to_string("components/flash.html", {"oob": True}, request=request)
+    response = HttpResponse(body, status=status)
+    # Only the message is swapped (out of band): the card an htmx form targets stays as it is.
+    response["HX-Reswap"] = "none"
+    return response
 
 
 def _card_row(pipeline: Pipeline, pk: uuid.UUID) -> Model:
