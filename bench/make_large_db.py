@@ -5,8 +5,16 @@
 
 The database is migrated first. Rows are generated inside PostgreSQL (generate_series), so a
 million persons take about a minute rather than hours through the ORM. Names, emails and phones
-are drawn from small pools so searches have realistic hit rates; a third of persons are leads,
-a fifth referrals, two fifths members, and role extensions exist exactly for role holders.
+are drawn from small pools so searches have realistic hit rates; a third of persons are leads
+(333,333 of a million), a fifth referrals, two fifths members, and role extensions exist exactly
+for role holders. Each person is assigned to one of the users that exist when it runs, or to
+nobody, in equal shares drawn from a hash (not from the row number, whose residues would give
+all leads to the same users).
+
+Every extension row gets the journey through its pipeline that the boards would have recorded
+(status_history, stage_entered_at, updated_at, the stage durations; see PipelineData below).
+Rows of a database filled before this generator wrote histories (an empty status_history) are
+given theirs by a set-based UPDATE on the next run, so an old data set need not be rebuilt.
 """
 
 from __future__ import annotations
@@ -117,7 +125,7 @@ SELECT gen_random_uuid(), f.name, l.name,
        (ARRAY['walk_in','website','referral','social_media','event'])[1 + g %% 5], '', '{}'::jsonb, '',
        (ARRAY['low','medium','high'])[1 + g %% 3], '', '', '{}', '{}'::jsonb, '', '', '', '', 40,
        CASE WHEN g %% 11 = 0 THEN ARRAY['vip'] WHEN g %% 7 = 0 THEN ARRAY['corporate'] ELSE '{}' END,
-       '{}'::jsonb, u.ids[1 + g %% array_length(u.ids, 1)],
+       '{}'::jsonb, u.ids[1 + (hashtext('assigned:' || g) & 2147483647) %% array_length(u.ids, 1)],
        now() - (g %% 1000) * interval '1 day', now(),
        CASE WHEN g %% 4 = 0 THEN NULL ELSE now() - (g %% 300) * interval '1 hour' END,
        CASE WHEN g %% 6 = 0 THEN now() + (g %% 90 - 30) * interval '1 day' END, ''

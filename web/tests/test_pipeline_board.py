@@ -175,3 +175,66 @@ def test_the_table_lists_the_same_cards_with_paging(staff_client, staff_user):
     response = staff_client.get(reverse("pipelines:table", args=["leads"]))
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") == 4
+
+
+# --- Plans: the board reads indexes, never whole tables ---------------------------------------------
+
+
+@pytest.fixture
+def many_leads(staff_user, other_staff_user):
+    """3,000 leads among 9,000 persons, over the stages and two owners, in bulk, then ANALYZEd."""
+    from django.db import connection
+
+    from extensions.models import LeadExtension
+    from persons.models import Person
+
+    statuses = PIPELINES["leads"].statuses.values
+    owners = [staff_user, other_staff_user, None]
+    everyone = Person.objects.bulk_create(
+        Person(first_name=f"First{n}", last_name=f"Last{n}", is_lead=n % 3 == 0, assigned_to=owners[n % 3])
+        for n in range(9000)
+    )
+    persons = [person for person in everyone if person.is_lead]
+    now = timezone.now()
+    LeadExtension.objects.bulk_create(
+        LeadExtension(
+            person=person,
+            lead_status=statuses[n % len(statuses)],
+            stage_entered_at=now - dt.timedelta(hours=n),
+            status_history=[
+                {"status": statuses[n % len(statuses)], "at": now.isoformat(), "by": None, "note": ""}
+            ],
+        )
+        for n, person in enumerate(persons)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE persons; ANALYZE lead_extensions")
+    return persons
+
+
+def _plans(queries) -> list[str]:
+    from django.db import connection
+
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if "lead_extensions" not in sql and "leads_view" not in sql:
+                continue
+            cursor.execute(f"EXPLAIN {sql}")
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    return plans
+
+
+def test_the_board_column_and_count_queries_read_indexes(staff_client, many_leads):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for params in ({}, {"assigned": "everyone"}, {"assigned": "everyone", "q": "Last123"}):
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(board_url(**params)).status_code == 200
+        plans = _plans(captured.captured_queries)
+        assert len(plans) >= len(PIPELINES["leads"].statuses.values) + 1  # the columns and the counts
+        for plan in plans:
+            assert "Seq Scan on persons" not in plan, (params, plan)
+            assert "Seq Scan on lead_extensions" not in plan, (params, plan)
