@@ -73,6 +73,7 @@ from orca.users.models import Role, User
 from persons.choices import AcquisitionSource, MembershipType
 from persons.factories import PersonFactory
 from persons.models import Person
+from pipelines.attendance import churn_risk_refresh
 from relationships.models import Relationship, RelationshipStatus, RelationshipType
 from relationships.services import referral_counts_refresh, referral_record, relationship_create
 
@@ -1122,6 +1123,8 @@ class Command(BaseCommand):
                     "Use a fresh database for the demo."
                 )
             DemoClub(seed=seed, size=persons).build()
+            # As the nightly job would have: member cards show their churn risk from the start.
+            churn_risk_refresh()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo club built in {elapsed:.1f}s (seed {seed})."))
         for line in summary():
