@@ -15,7 +15,7 @@ from django.http import HttpRequest
 
 from persons.admin import LargeTableMixin, PersonSearchMixin, RecordTimesMixin, ServiceErrorsMixin
 
-from .models import Direction, Relationship, RelationshipType
+from .models import Direction, ReferralCredit, Relationship, RelationshipType
 from .services import (
     FIXED_FIELDS,
     REFERRAL_FIELDS,
@@ -153,3 +153,34 @@ class RelationshipAdmin(
         super().delete_queryset(request, queryset)
         if referrers:
             referral_counts_refresh(person_ids=referrers)
+
+
+@admin.register(ReferralCredit)
+class ReferralCreditAdmin(PersonSearchMixin, LargeTableMixin, admin.ModelAdmin):
+    """The ledger of rewards credited when referred persons joined: written by the conversion,
+    read here. Never added, changed or deleted by hand, so a credit cannot be paid twice."""
+
+    list_display = ("referrer", "referred", "attribution_percentage", "amount", "created_at")
+    list_select_related = ("referrer", "referred")
+    search_fields = (
+        "referrer__first_name",
+        "referrer__last_name",
+        "referred__first_name",
+        "referred__last_name",
+    )
+    search_help_text = "Name, email or phone number of the referrer or the referred person."
+    person_search_paths = ("referrer", "referred")
+    readonly_fields = ("referrer", "referred", "attribution_percentage", "amount", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A credit goes with its person (deleting a person in the admin asks this for each of
+        # theirs), but never on its own: that would let the same conversion be credited again.
+        match = request.resolver_match
+        own_page = match is not None and (match.url_name or "").startswith("relationships_referralcredit_")
+        return not own_page and super().has_delete_permission(request, obj)

@@ -39,12 +39,13 @@ from orca.users.models import Role, User
 from persons.admin import PersonAdmin
 from persons.models import Person
 from persons.selectors import SEARCH_RANK, person_search
+from pipelines.models import ClubClosedDay, StageLimit
 from relationships.factories import ReferralFactory
-from relationships.models import Relationship
+from relationships.models import ReferralCredit, Relationship
 
 pytestmark = pytest.mark.django_db
 
-ORCA_APPS = {"users", "persons", "extensions", "relationships", "interactions", "messaging"}
+ORCA_APPS = {"users", "persons", "extensions", "relationships", "interactions", "messaging", "pipelines"}
 # Admins that never offer "add", and why: extensions exist because their person took the role;
 # the role views and messages are read-only; axes records sign-in attempts itself.
 NEVER_ADD = {
@@ -55,6 +56,7 @@ NEVER_ADD = {
     ReferralView,
     MemberView,
     Message,
+    ReferralCredit,
     AccessAttempt,
     AccessLog,
     AccessFailureLog,
@@ -96,6 +98,11 @@ def one_of_each(manager_user) -> dict:
         MessageTemplate: template,
         Blast: BlastFactory(template=template),
         Message: MessageFactory(recipient=person),
+        ReferralCredit: ReferralCredit.objects.create(
+            referrer=referrer, referred=person, attribution_percentage=100, amount="50.00"
+        ),
+        StageLimit: StageLimit.objects.get(pipeline="leads", status="new"),
+        ClubClosedDay: ClubClosedDay.objects.create(date=dt.date(2026, 12, 25), reason="Christmas"),
         AccessAttempt: AccessAttempt.objects.create(
             **_axes_fields(), get_data="", post_data="", failures_since_start=1
         ),
