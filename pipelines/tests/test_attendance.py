@@ -380,3 +380,15 @@ def test_the_nightly_task_scores_members_as_of_now():
     assert changed == 1
     assert churn(away) == ("high", "no visit in 30 days")
     assert churn_risk_refresh_task.apply().get() == 0
+
+
+def test_beat_runs_the_churn_job_every_night():
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    from orca.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["churn-risk-nightly"]
+    assert isinstance(entry["schedule"], crontab)
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
