@@ -79,7 +79,7 @@ def nav_links(html: str) -> list[str]:
 def test_nav_shows_people_but_not_admin_to_staff(staff_client):
     html = staff_client.get(SIGNED_IN_PAGE).content.decode()
 
-    assert nav_links(html) == ["People"]
+    assert nav_links(html) == ["People", "Leads", "Referrals", "Members"]
     assert 'href="/admin/"' not in html
 
 
@@ -89,7 +89,7 @@ def test_nav_shows_admin_to_managers_and_admins(request, client_fixture):
 
     html = client.get(SIGNED_IN_PAGE).content.decode()
 
-    assert nav_links(html) == ["People", "Admin"]
+    assert nav_links(html) == ["People", "Leads", "Referrals", "Members", "Admin"]
     assert '<a href="/admin/">Admin</a>' in html
 
 
@@ -103,7 +103,14 @@ def test_anonymous_pages_show_no_navigation(client):
 
 @pytest.mark.parametrize(
     ("path", "current"),
-    [("/people/", "People"), ("/people/42/", "People"), ("/accounts/password_change/", None)],
+    [
+        ("/people/", "People"),
+        ("/people/42/", "People"),
+        ("/pipelines/leads/", "Leads"),
+        ("/pipelines/leads/table/", "Leads"),
+        ("/pipelines/members/", "Members"),
+        ("/accounts/password_change/", None),
+    ],
 )
 def test_nav_marks_the_current_section(manager_user, path, current):
     html = render_to_string("base.html", request=make_request(path, user=manager_user))
@@ -114,7 +121,7 @@ def test_nav_marks_the_current_section(manager_user, path, current):
 
 def test_every_nav_entry_names_a_url_that_exists():
     for entry in NAV_ENTRIES:
-        assert reverse(entry.url_name).startswith("/"), entry
+        assert reverse(entry.url_name, args=entry.args).startswith("/"), entry
 
 
 # ---- flash messages -------------------------------------------------------------------------
