@@ -411,7 +411,6 @@ def main() -> None:
             stop = min(start + args.batch - 1, args.persons)
             cursor.execute(PERSONS_SQL, {"start": start, "stop": stop, "first": FIRST, "last": LAST})
             print(f"persons {stop:,}", flush=True)
-        backfilled = []
         for data in PIPELINE_DATA:
             cursor.execute(insert_sql(data))
             print(f"{data.table}: {cursor.rowcount:,} new rows", flush=True)
@@ -419,9 +418,11 @@ def main() -> None:
             cursor.execute(backfill_sql(data))
             if cursor.rowcount:
                 print(f"{data.table}: {cursor.rowcount:,} rows given a status history", flush=True)
-                backfilled.append(data.table)
-        for table in backfilled:  # the UPDATE left a dead version of every row it touched
-            cursor.execute(f"VACUUM {table}")
+        # VACUUM as well as ANALYZE: it sets the visibility map, without which every index-only
+        # scan (the boards' capped counts) visits the heap too, which a database in service does
+        # not (autovacuum keeps its map), and it clears the old versions of backfilled rows.
+        for table in ("persons", *(data.table for data in PIPELINE_DATA)):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
         cursor.execute("ANALYZE")
     print(f"done in {time.monotonic() - started:.0f}s")
 

@@ -39,11 +39,16 @@
     card.focus();
   }
 
+  // Swap in the card as the server has it, in the column of its stage now (a move the dialog
+  // changed, or one someone else made meanwhile, may end elsewhere than where it was dropped).
   function settle(card, html) {
     var id = card.id;
     htmx.swap(card, html, { swapStyle: "outerHTML" });
-    var moved = document.getElementById(id);
-    if (moved) moved.focus();
+    var settled = document.getElementById(id);
+    if (!settled) return;
+    var list = columnList(settled.dataset.status);
+    if (list && settled.parentNode !== list) list.prepend(settled);
+    settled.focus();
   }
 
   // Post the move (or the dialog's form) and act on the answer.
@@ -52,7 +57,7 @@
     return fetch(url, { method: "POST", headers: requestHeaders(), body: body, credentials: "same-origin" })
       .then(function (response) {
         return response.text().then(function (html) {
-          if (response.ok) {
+          if (response.ok || response.headers.get("X-Orca-Card") === "current") {
             closeDialog(true);
             settle(card, html);
           } else if (response.headers.get("X-Orca-Dialog")) {

@@ -84,7 +84,17 @@ def test_a_move_that_needs_details_opens_the_dialog_and_writes_nothing(staff_cli
     assert response.status_code == 422
     assert response["X-Orca-Dialog"] == "move"
     body = response.content.decode()
-    assert "Say why the lead was lost." in body and 'name="reason"' in body and "data-dialog-form" in body
+    assert 'name="reason"' in body and "data-dialog-form" in body
+    assert "errorlist" not in body  # the first drop sent no details: the dialog asks, nothing was wrong
+    assert snapshot(lead) == before
+
+
+def test_details_sent_but_not_enough_are_shown_with_their_error(staff_client, staff_user):
+    lead = a_lead(staff_user, ["contacted"])
+    before = snapshot(lead)
+    data = {"to": "trial", "version": version(lead), "end_date": "2026-01-01T10:00"}
+    response = staff_client.post(move_url(lead.person), data, **HTMX)
+    assert response.status_code == 422 and "Choose the day the trial starts." in response.content.decode()
     assert snapshot(lead) == before
 
 
@@ -117,9 +127,10 @@ def test_a_card_moved_by_someone_else_meanwhile_is_refused_with_409(staff_client
     pipeline_move(pipeline=LEADS, person=lead.person, status="qualified", actor=manager_user)
     before = snapshot(lead)
     response = staff_client.post(move_url(lead.person), {"to": "contacted", "version": loaded}, **HTMX)
-    assert response.status_code == 409
-    assert "changed by someone else" in response.content.decode()
-    assert "now in Qualified" in response.content.decode()
+    assert response.status_code == 409 and response["X-Orca-Card"] == "current"
+    body = response.content.decode()
+    assert "changed by someone else" in body and "now in Qualified" in body
+    assert 'data-status="qualified"' in body  # the card as it is now, for the board to show
     assert snapshot(lead) == before
 
 
@@ -205,7 +216,9 @@ def test_without_javascript_a_refused_move_shows_the_page_again_with_the_reason(
     lead = a_lead(staff_user, ["contacted"])
     future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     before = snapshot(lead)
-    response = staff_client.post(move_url(lead.person), {"to": "tour_scheduled", "version": version(lead)})
+    # The page's form, as a browser posts it: the date field is there, empty.
+    data = {"to": "tour_scheduled", "version": version(lead), "date": "", "note": ""}
+    response = staff_client.post(move_url(lead.person), data)
     assert response.status_code == 422 and "Choose when the tour is." in response.content.decode()
     assert snapshot(lead) == before
     data = {"to": "tour_scheduled", "version": version(lead), "date": future}

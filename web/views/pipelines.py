@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -50,7 +51,7 @@ TABLE_PAGE_SIZE = 50
 PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
 DEFAULT_PERIOD = "90"
 # Query parameters of a page that are not filters: paging and sort.
-NOT_FILTERS = ("after", "before", "sort", "period")
+NOT_FILTERS = ("after", "before", "sort", "period", "to", "next", "open")
 
 
 # --- Cards and columns --------------------------------------------------------------------------
@@ -105,6 +106,11 @@ class Card:
     @property
     def move_url(self) -> str:
         return _with_query(reverse("pipelines:move", args=[self.pipeline.key, self.row.pk]), self.query)
+
+    @property
+    def board_url(self) -> str:
+        """The board this card is on, with its filters: where a plain form comes back to."""
+        return _with_query(reverse("pipelines:board", args=[self.pipeline.key]), self.query)
 
     @property
     def check_in_url(self) -> str:
@@ -478,6 +484,8 @@ def move(request: HttpRequest, pipeline: str, pk: uuid.UUID) -> HttpResponse:
         "next": _next_url(request, current),
         "move_url": request.get_full_path(),
         "detail_fields": _detail_fields(form),
+        "target_label": current.label(form.target) if form.target in current.statuses.values else "",
+        "allowed_moves": [(status, current.label(status)) for status in current.allowed_from(status_now)],
     }
     if request.method == "GET":
         return _move_page(request, context, 200)
@@ -494,12 +502,21 @@ def move(request: HttpRequest, pipeline: str, pk: uuid.UUID) -> HttpResponse:
         )
     except ConcurrentEditError as error:
         if request.htmx:
-            return _refusal(request, error.message, 409)
+            # The card as it is now (in the column it is in now), so the board stops showing an
+            # old state that every retry would find stale again.
+            messages.error(request, error.message)
+            response = _moved_response(request, current, pk)
+            response.status_code = 409
+            response["X-Orca-Card"] = "current"
+            return response
         form.add_error(None, error.message)
         return _move_page(request, context, 409)
     except MoveNeedsDetails as error:
-        for name, errors in error.message_dict.items():
-            form.add_error(name, errors)
+        # A drop on a column sends none of the detail fields: the dialog then just asks. A form
+        # that had them (the dialog, the move page) is told what is missing.
+        if any(name in request.POST for name in form.asks()):
+            for name, errors in error.message_dict.items():
+                form.add_error(name, errors)
         return _move_page(
             request, {**context, "detail_fields": _detail_fields(form, error.message_dict)}, 422
         )
@@ -537,9 +554,11 @@ def check_in(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             return _refusal(request, " ".join(error.messages), 422)
         messages.error(request, " ".join(error.messages))
         return _see_other(back)
+    visits, streak = member.check_in_count, member.attendance_streak
     messages.success(
         request,
-        f"{person.full_name} checked in ({member.check_in_count} visits, streak {member.attendance_streak}).",
+        f"{person.full_name} checked in ({visits} visit{pluralize(visits)}, "
+        f"a streak of {streak} day{pluralize(streak)}).",
     )
     if request.htmx:
         return _moved_response(request, MEMBERS, pk)
