@@ -71,14 +71,22 @@ def _yes_no(value: str) -> bool:
     return value == "yes"
 
 
-class PersonFilterForm(forms.Form):
+class DateRangesForm(forms.Form):
+    """A filter form whose `<prefix>_after` / `<prefix>_before` date pairs must not run backwards."""
+
+    date_ranges: tuple[tuple[str, str], ...] = ()  # (field prefix, what the dates are of)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        for prefix, label in (("created", "added"), ("last_contacted", "last contacted")):
+        for prefix, label in self.date_ranges:
             start, end = cleaned.get(f"{prefix}_after"), cleaned.get(f"{prefix}_before")
             if start and end and start > end:
                 self.add_error(f"{prefix}_before", f"The {label} “to” date is before the “from” date.")
         return cleaned
+
+
+class PersonFilterForm(DateRangesForm):
+    date_ranges = (("created", "added"), ("last_contacted", "last contacted"))
 
 
 class PersonFilter(django_filters.FilterSet):

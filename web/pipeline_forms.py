@@ -22,21 +22,15 @@ from persons.selectors import person_search
 from pipelines.rules import DATE, END_DATE, MEMBERSHIP_TYPE, REASON, Pipeline
 from pipelines.services import MoveDetails
 
-from .filters import UNASSIGNED, _on_or_before, _start_of_day, user_choices
+from .filters import UNASSIGNED, DateRangesForm, _on_or_before, _start_of_day, user_choices
 from .forms import DateInput, DateTimeInput
 
 MINE, EVERYONE = "mine", "everyone"
 TABLE_SORTS = {"entered": "Days in stage", "name": "Name", "created": "Added"}
 
 
-class PipelineFilterForm(forms.Form):
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        for prefix, label in (("created", "added"), ("entered", "stage entered")):
-            start, end = cleaned.get(f"{prefix}_after"), cleaned.get(f"{prefix}_before")
-            if start and end and start > end:
-                self.add_error(f"{prefix}_before", f"The {label} “to” date is before the “from” date.")
-        return cleaned
+class PipelineFilterForm(DateRangesForm):
+    date_ranges = (("created", "added"), ("entered", "stage entered"))
 
 
 class PipelineFilter(django_filters.FilterSet):

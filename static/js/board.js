@@ -21,12 +21,7 @@
   }
 
   function say(text) {
-    var region = document.getElementById("flash");
-    if (!region) return;
-    var item = document.createElement("p");
-    item.className = "flash__item flash__item--error";
-    item.textContent = text;
-    region.replaceChildren(item);
+    window.ORCA.flashError(text);
   }
 
   function columnList(status) {

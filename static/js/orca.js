@@ -26,6 +26,9 @@
     region.replaceChildren(item);
   }
 
+  // Page scripts (board.js) say what went wrong the same way.
+  window.ORCA = { flashError: flashError };
+
   document.addEventListener("DOMContentLoaded", syncNav);
 
   document.addEventListener("htmx:responseError", function (event) {

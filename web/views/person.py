@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -50,6 +50,7 @@ from ..forms import (
     ReferralExtensionForm,
     RolesForm,
 )
+from ..responses import see_other
 
 TIMELINE_PAGE_SIZE = 20
 
@@ -425,13 +426,6 @@ def _write_section(user: User, person: Person, section: Section, form: Concurren
     return saved
 
 
-def _see_other(url: str) -> HttpResponseRedirect:
-    """303: the browser (and htmx's boosted form) follows with a GET, so a reload posts nothing."""
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
-
-
 @require_POST
 def person_roles(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """Add or drop roles. Dropping keeps the role's data, which comes back with the role."""
@@ -440,7 +434,7 @@ def person_roles(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     form = RolesForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose roles from lead, referral and member.")
-        return _see_other(reverse("persons:detail", args=[pk]))
+        return see_other(reverse("persons:detail", args=[pk]))
     before, wanted = person.roles, set(form.cleaned_data["roles"])
     person_set_roles(person=person, roles=wanted, actor=request.user)
     for role in sorted(wanted - before):
@@ -453,7 +447,7 @@ def person_roles(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         )
     if wanted == before:
         messages.info(request, "Roles unchanged.")
-    return _see_other(reverse("persons:detail", args=[pk]))
+    return see_other(reverse("persons:detail", args=[pk]))
 
 
 # --- Create -------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -45,6 +45,7 @@ from pipelines.services import MoveNeedsDetails, pipeline_move
 
 from ..pagination import InvalidCursor, KeysetOrdering, keyset_paginate
 from ..pipeline_forms import DETAIL_FIELDS, TABLE_SORTS, CheckInForm, MoveForm, PipelineFilter, lost_reasons
+from ..responses import see_other
 
 CARDS_PER_COLUMN = 25
 TABLE_PAGE_SIZE = 50
@@ -413,12 +414,6 @@ def _next_url(request: HttpRequest, pipeline: Pipeline) -> str:
     return _with_query(reverse("pipelines:board", args=[pipeline.key]), _filter_query(request.GET))
 
 
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
-
-
 def _refusal(request: HttpRequest, message: str, status: int) -> HttpResponse:
     """A refused move for htmx: only the message, in the flash region; the script puts the card back."""
     messages.error(request, message)
@@ -529,7 +524,7 @@ def move(request: HttpRequest, pipeline: str, pk: uuid.UUID) -> HttpResponse:
     messages.success(request, f"{person.full_name} moved to {current.label(form.cleaned_data['to'])}.")
     if request.htmx:
         return _moved_response(request, current, pk)
-    return _see_other(context["next"])
+    return see_other(context["next"])
 
 
 # --- Check-in and appointment ------------------------------------------------------------------------
@@ -553,7 +548,7 @@ def check_in(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         if request.htmx:
             return _refusal(request, " ".join(error.messages), 422)
         messages.error(request, " ".join(error.messages))
-        return _see_other(back)
+        return see_other(back)
     visits, streak = member.check_in_count, member.attendance_streak
     messages.success(
         request,
@@ -562,7 +557,7 @@ def check_in(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     )
     if request.htmx:
         return _moved_response(request, MEMBERS, pk)
-    return _see_other(back)
+    return see_other(back)
 
 
 @require_GET
