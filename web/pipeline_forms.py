@@ -26,7 +26,6 @@ from .filters import UNASSIGNED, DateRangesForm, _on_or_before, _start_of_day, u
 from .forms import DateInput, DateTimeInput
 
 MINE, EVERYONE = "mine", "everyone"
-TABLE_SORTS = {"entered": "Days in stage", "name": "Name", "created": "Added"}
 
 
 class PipelineFilterForm(DateRangesForm):

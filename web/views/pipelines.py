@@ -44,7 +44,7 @@ from pipelines.selectors import ColumnCount, column_counts, pipeline_cards, pipe
 from pipelines.services import MoveNeedsDetails, pipeline_move
 
 from ..pagination import InvalidCursor, KeysetOrdering, keyset_paginate
-from ..pipeline_forms import DETAIL_FIELDS, TABLE_SORTS, CheckInForm, MoveForm, PipelineFilter, lost_reasons
+from ..pipeline_forms import DETAIL_FIELDS, CheckInForm, MoveForm, PipelineFilter, lost_reasons
 from ..responses import see_other
 
 CARDS_PER_COLUMN = 25
@@ -321,9 +321,9 @@ def table(request: HttpRequest, pipeline: str) -> HttpResponse:
     sort = request.GET.get("sort") or "entered"
     notices = []
     if sort not in TABLE_ORDERINGS:
-        notices.append("That sort order is not offered; the table is sorted by days in stage.")
+        notices.append("That sort order is not offered; the table is sorted by time in stage, longest first.")
         sort = "entered"
-    context.update(sort=sort, sorts=TABLE_SORTS, notices=notices)
+    context.update(sort=sort, notices=notices)
     if not filterset.is_valid():
         context.update(filters_invalid=True, cards=[])
         return _respond(request, "pipelines/table.html", "table", context, status=422)
