@@ -192,8 +192,12 @@ def _lead_move(
         if end <= start:
             raise _need("end_date", "The trial must end after it starts.")
         started = start <= at + CLOCK_SKEW
+        if end <= at:
+            trial = TrialStatus.EXPIRED  # recorded after the fact: the trial is already over
+        else:
+            trial = TrialStatus.ACTIVE if started else TrialStatus.NOT_STARTED
         fields |= {
-            "trial_status": TrialStatus.ACTIVE if started else TrialStatus.NOT_STARTED,
+            "trial_status": trial,
             "trial_start_date": start,
             "trial_end_date": end,
         }
@@ -257,8 +261,8 @@ def _member_move(
     fields: dict = {}
     current = member.membership_status
     if status == MembershipStatus.ACTIVE:
-        if current == MembershipStatus.PENDING and member.join_date is None:
-            fields["join_date"] = at
+        if current == MembershipStatus.PENDING and (member.join_date is None or member.join_date > at):
+            fields["join_date"] = at  # starting now, or earlier than planned
         elif current == MembershipStatus.PAST_DUE:
             fields["payment_status"] = PaymentStatus.CURRENT
         elif current in (MembershipStatus.CANCELLED, MembershipStatus.EXPIRED):  # a renewal

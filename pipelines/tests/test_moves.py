@@ -615,3 +615,24 @@ def test_a_person_who_no_longer_holds_the_role_is_not_moved(manager_user, at):
         move(LEADS, person, "qualified", manager_user, at)
 
     assert snapshot(person) == before
+
+
+def test_a_trial_recorded_after_it_ended_is_expired_not_active(manager_user):
+    from extensions.factories import LeadExtensionFactory
+
+    lead = LeadExtensionFactory(statuses=[("contacted", None)])
+    now = timezone.now()
+    details = MoveDetails(date=now - dt.timedelta(days=10), end_date=now - dt.timedelta(days=3))
+    moved = pipeline_move(
+        pipeline=LEADS, person=lead.person, status="trial", actor=manager_user, details=details
+    )
+    assert moved.trial_status == "expired"
+
+
+def test_activating_a_pending_member_early_moves_their_join_date_to_now(manager_user):
+    from extensions.factories import MemberExtensionFactory
+
+    member = MemberExtensionFactory()
+    MemberExtension.objects.filter(pk=member.pk).update(join_date=timezone.now() + dt.timedelta(days=20))
+    moved = pipeline_move(pipeline=MEMBERS, person=member.person, status="active", actor=manager_user)
+    assert moved.join_date <= timezone.now()
