@@ -193,12 +193,19 @@ PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US")
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "orca.auth.client_ip"
 
+# Production is HTTPS only: with DEBUG off, plain HTTP is redirected and browsers are told (HSTS)
+# to use HTTPS for a year, so `manage.py check --deploy` has nothing to warn about. A plain-HTTP
+# set-up (docker compose on localhost) turns all of it off: SECURE_SSL_REDIRECT=0,
+# SECURE_HSTS_SECONDS=0 and SECURE_COOKIES=0. Behind a TLS-terminating proxy, set
+# TRUSTED_PROXY_COUNT, or every request looks like plain HTTP and is redirected forever.
+# Under pytest they stay off: the test client and the live server speak plain HTTP.
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
     if TRUSTED_PROXY_COUNT:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -235,6 +242,12 @@ LOGGING = {
     },
 }
 
-# users.email is unique case-insensitively (constraint users_email_ci_unique on lower(email)),
-# which Django's check cannot see.
-SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+SILENCED_SYSTEM_CHECKS = [
+    # users.email is unique case-insensitively (constraint users_email_ci_unique on lower(email)),
+    # which Django's check cannot see.
+    "auth.W004",
+    # "SECURE_HSTS_PRELOAD is not True": joining the browsers' preload list binds every subdomain
+    # of the club's registrable domain to HTTPS for good, a choice for whoever owns that domain
+    # (SECURE_HSTS_PRELOAD=1), not a default of one application on it.
+    "security.W021",
+]
