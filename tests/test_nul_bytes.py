@@ -44,9 +44,12 @@ FormClass = type[forms.BaseForm] | type[django_filters.FilterSet]
 
 
 def _is_abstract(cls: FormClass) -> bool:
-    """A base to build forms on: a model form without a model, or a form without fields (such as
-    a FilterSet's form class, which gets its fields from the FilterSet, walked as that)."""
-    if issubclass(cls, django_filters.FilterSet | BaseModelForm):
+    """A base to build forms on: a FilterSet without filters, a model form without a model, or a
+    form without fields (such as a FilterSet's form class, which gets its fields from the
+    FilterSet, walked as that)."""
+    if issubclass(cls, django_filters.FilterSet):
+        return not cls.base_filters
+    if issubclass(cls, BaseModelForm):
         return cls._meta.model is None
     return not cls.base_fields
 
@@ -124,7 +127,10 @@ def build(cls: FormClass, data: dict[str, Any] | None, *, world: World, person: 
                 f"{cls.__qualname__} needs `{name}`: add it to form_arguments() in tests/test_nul_bytes.py."
             )
     if issubclass(cls, django_filters.FilterSet):
-        return cls(data, queryset=cls._meta.model._default_manager.all(), **kwargs).form
+        # Validating the form reads no rows, so any queryset will do where the FilterSet names no
+        # model (the view hands it one).
+        model = cls._meta.model or Person
+        return cls(data, queryset=model._default_manager.none(), **kwargs).form
     if issubclass(cls, BaseModelForm):
         # A model form writes what it cleaned into its instance: each form gets its own copy.
         kwargs["instance"] = copy.copy(instance_for(cls._meta.model, person))
