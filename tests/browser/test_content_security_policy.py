@@ -6,6 +6,8 @@ here shows that check at work, the others walk the Django admin, whose pages ORC
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from persons.models import Person
@@ -24,6 +26,22 @@ def test_an_inline_style_added_to_a_page_is_refused_and_reported(
     page.wait_for_function("() => true")  # let the violation event reach the test
     assert [violation["directive"] for violation in csp_violations] == ["style-src-attr"]
     csp_violations.clear()
+
+
+def test_an_element_a_script_styled_is_swapped_by_htmx_without_copying_its_style_attribute(
+    page: Page, live_server, staff_user, signed_in, make_person
+):
+    make_person("Ada", "Lovelace")
+    make_person("Grace", "Hopper")
+    signed_in(staff_user)
+    # As a library does (SortableJS animating a card): a style set through the DOM, which the
+    # policy allows, but which htmx would copy onto the swapped-in element as an attribute.
+    page.evaluate("document.getElementById('bulk-form').style.outline = '1px solid red'")
+
+    page.get_by_role("searchbox", name="Search people by name, email or phone").press_sequentially("hopper")
+
+    expect(page.locator("#results tbody th a")).to_have_text(["Grace Hopper"])
+    expect(page.locator("#bulk-form")).not_to_have_attribute("style", re.compile(r"."))
 
 
 def test_the_person_admin_lists_edits_and_saves_under_the_policy(
