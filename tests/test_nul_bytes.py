@@ -44,18 +44,20 @@ FormClass = type[forms.BaseForm] | type[django_filters.FilterSet]
 
 
 def _is_abstract(cls: FormClass) -> bool:
-    """A base to build forms on: a FilterSet without filters, a model form without a model, or a
-    form without fields (such as a FilterSet's form class, which gets its fields from the
-    FilterSet, walked as that)."""
+    """A base to build forms on: a FilterSet without filters, or a model form without a model."""
     if issubclass(cls, django_filters.FilterSet):
         return not cls.base_filters
     if issubclass(cls, BaseModelForm):
         return cls._meta.model is None
-    return not cls.base_fields
+    return False
 
 
 def staff_app_form_classes() -> dict[str, FormClass]:
-    """Every form and FilterSet class defined in the web app's modules, by dotted name."""
+    """Every form and FilterSet class defined in the web app's modules, by dotted name.
+
+    A FilterSet's form class (its Meta.form) is left out: it gets its fields from the FilterSet,
+    and is walked as that.
+    """
     found: dict[str, FormClass] = {}
     for module_info in pkgutil.walk_packages(web.__path__, prefix="web."):
         if ".tests" in module_info.name or ".migrations" in module_info.name:
@@ -69,7 +71,8 @@ def staff_app_form_classes() -> dict[str, FormClass]:
                 and not _is_abstract(value)
             ):
                 found[f"{module.__name__}.{value.__qualname__}"] = value
-    return found
+    filter_forms = {cls._meta.form for cls in found.values() if issubclass(cls, django_filters.FilterSet)}
+    return {name: cls for name, cls in found.items() if cls not in filter_forms}
 
 
 FORM_CLASSES = staff_app_form_classes()
