@@ -1,8 +1,7 @@
 """`manage.py check --deploy` with production settings: HTTPS only by default, nothing to warn about.
 
 Under pytest, orca/settings.py leaves the HTTPS settings off (the test client speaks plain HTTP),
-so these run manage.py in a process of its own, with the environment of a production start:
-DEBUG off, a real secret key, and none of the suite's own variables.
+so these run manage.py in a process of its own, with the environment of a production start.
 """
 
 from __future__ import annotations
@@ -14,18 +13,6 @@ import subprocess
 import sys
 
 from django.conf import settings
-
-# What each run leaves out of the suite's environment: pytest's marker (which orca/settings.py
-# reads as "testing") and the HTTPS settings that scripts/test.sh or a shell may hold, so the
-# defaults are what is checked.
-NOT_PASSED_ON = (
-    "PYTEST_VERSION",
-    "SECURE_COOKIES",
-    "SECURE_SSL_REDIRECT",
-    "SECURE_HSTS_SECONDS",
-    "SECURE_HSTS_PRELOAD",
-    "TRUSTED_PROXY_COUNT",
-)
 
 SHOW_HTTPS_SETTINGS = """
 import json
@@ -39,12 +26,17 @@ print(json.dumps({name: getattr(settings, name) for name in names}))
 
 
 def production(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run python with these arguments in the project, as a production process would start."""
-    environment = {name: value for name, value in os.environ.items() if name not in NOT_PASSED_ON}
-    environment.update(
-        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), DJANGO_SETTINGS_MODULE="orca.settings"
-    )
-    environment.update(env)
+    """Run python with these arguments in the project, as a production process would start: with
+    only DEBUG off and a real secret key, so every other setting is at its default. Nothing of the
+    suite's environment is passed on (pytest's PYTEST_VERSION, which orca/settings.py reads as
+    "testing", scripts/test.sh's HTTPS settings, the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE)."""
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "orca.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        **env,
+    }
     return subprocess.run(
         [sys.executable, *args], cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True
     )
