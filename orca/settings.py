@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "csp",
     "orca.users",
     "persons",
     "extensions",
@@ -62,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so static files go out without a policy they have no use for.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -213,15 +217,42 @@ REFERRAL_REWARD = Decimal(os.environ.get("REFERRAL_REWARD", "50.00"))
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "orca.auth.client_ip"
 
+# Production is HTTPS only: with DEBUG off, plain HTTP is redirected and browsers are told (HSTS)
+# to use HTTPS for a year, so `manage.py check --deploy` has nothing to warn about. A plain-HTTP
+# set-up (docker compose on localhost) turns all of it off: SECURE_SSL_REDIRECT=0,
+# SECURE_HSTS_SECONDS=0 and SECURE_COOKIES=0. Behind a TLS-terminating proxy, set
+# TRUSTED_PROXY_COUNT, or every request looks like plain HTTP and is redirected forever.
+# Under pytest they stay off: the test client and the live server speak plain HTTP.
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
     if TRUSTED_PROXY_COUNT:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response (django-csp): scripts, styles, images and requests
+# from ORCA's own origin only (htmx and every library are served from static/), no inline script
+# or style, no eval (so no hx-on attributes), no framing. A template that truly needs an inline
+# <script> or <style> gives it nonce="{{ request.csp_nonce }}", which puts that response's nonce
+# in the header; the header has none otherwise. Under DEBUG, django-csp leaves 404 and 500
+# answers without the header, so Django's debug pages keep their inline styles and scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # data: for the small images Django admin's stylesheets embed.
+        "img-src": [SELF, "data:"],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 # ORCA's own loggers (and celery's) print to the console; Django keeps its default handlers, so
 # runserver's request lines are not printed twice.
@@ -244,6 +275,12 @@ LOGGING = {
     },
 }
 
-# users.email is unique case-insensitively (constraint users_email_ci_unique on lower(email)),
-# which Django's check cannot see.
-SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+SILENCED_SYSTEM_CHECKS = [
+    # users.email is unique case-insensitively (constraint users_email_ci_unique on lower(email)),
+    # which Django's check cannot see.
+    "auth.W004",
+    # "SECURE_HSTS_PRELOAD is not True": joining the browsers' preload list binds every subdomain
+    # of the club's registrable domain to HTTPS for good, a choice for whoever owns that domain
+    # (SECURE_HSTS_PRELOAD=1), not a default of one application on it.
+    "security.W021",
+]

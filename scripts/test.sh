@@ -28,10 +28,17 @@ export TIME_ZONE=UTC
 export PHONE_DEFAULT_REGION=US
 export SMS_PROVIDER=console
 export LOG_LEVEL=WARNING
+# The plain-HTTP set-up of README.md, as the test client and the live server speak plain HTTP:
+# no redirect to HTTPS (it would answer every request with a 301), no HSTS, no secure-only
+# cookies. orca/settings.py leaves them off under pytest anyway; the commands outside it
+# (makemigrations) see the same.
+export SECURE_COOKIES=0
+export SECURE_SSL_REDIRECT=0
+export SECURE_HSTS_SECONDS=0
 # Everything else at the defaults of orca/settings.py, whatever the calling shell holds.
 unset ALLOWED_HOSTS CSRF_TRUSTED_ORIGINS DB_CONN_MAX_AGE AXES_FAILURE_LIMIT AXES_COOLOFF_MINUTES \
-    SECURE_COOKIES EMAIL_BACKEND EMAIL_HOST EMAIL_PORT EMAIL_HOST_USER EMAIL_HOST_PASSWORD \
-    EMAIL_USE_TLS DEFAULT_FROM_EMAIL SMS_API_KEY SMS_FROM_NUMBER
+    SECURE_HSTS_PRELOAD TRUSTED_PROXY_COUNT EMAIL_BACKEND EMAIL_HOST EMAIL_PORT EMAIL_HOST_USER \
+    EMAIL_HOST_PASSWORD EMAIL_USE_TLS DEFAULT_FROM_EMAIL SMS_API_KEY SMS_FROM_NUMBER
 export PATH="$VENV/bin:$PATH"
 
 ensure_chromium() {

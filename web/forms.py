@@ -126,6 +126,12 @@ class ListField(forms.CharField):
             )
         return items
 
+    def run_validators(self, value: list[str]) -> None:
+        # CharField's validators are for one string. Given the list, the NUL check would look at
+        # str(list), where a NUL shows as the four characters "\x00", and let it reach PostgreSQL.
+        for item in value:
+            super().run_validators(item)
+
 
 class ConcurrencyForm(forms.ModelForm):
     """A model form that remembers which version of the row it was loaded from.

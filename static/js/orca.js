@@ -45,4 +45,26 @@
   document.addEventListener("htmx:sendError", function () {
     flashError("The server could not be reached. Check the connection and try again.");
   });
+
+  // The behaviours below are here rather than in hx-on attributes: htmx runs those through
+  // eval, which the Content-Security-Policy forbids.
+
+  // A region marked data-swap-forbidden takes a 403 answer like any other: there a refused action
+  // answers with its own message for #flash (out of band) and leaves the rest as it is.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 403 && event.target.closest("[data-swap-forbidden]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // A table's data-tick-all="NAME" checkbox ticks or clears every checkbox named NAME in it.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!(box instanceof Element) || !box.matches("[data-tick-all]")) return;
+    var selector = 'input[type="checkbox"][name="' + box.dataset.tickAll + '"]';
+    box.closest("table").querySelectorAll(selector).forEach(function (row) {
+      row.checked = box.checked;
+    });
+  });
 })();

@@ -1,13 +1,16 @@
 """Browser tests: pytest-playwright driving the system Chromium against pytest-django's live server.
 
 The distribution's Chromium (/usr/bin/chromium, installed by `make test`) is used instead of a
-downloaded browser build, which this project never fetches.
+downloaded browser build, which this project never fetches. Every page of every test runs under
+ORCA's Content-Security-Policy, and a test whose pages break it fails (csp_violations).
 """
 
 import os
 import shutil
+from typing import Any
 
 import pytest
+from playwright.sync_api import BrowserContext
 
 from conftest import PASSWORD
 from extensions.services import person_set_roles
@@ -43,6 +46,38 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+# Runs in every page before the page's own scripts, outside the page's policy (Playwright injects
+# it), and reports each violation of the policy to the test through the exposed binding.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: `${event.sourceFile}:${event.lineNumber}`,
+    sample: event.sample,
+  });
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(context: BrowserContext):
+    """The policy violations the test's pages reported; any left at the end fail the test.
+
+    A test that provokes one on purpose reads this list and empties it.
+    """
+    violations: list[dict[str, Any]] = []
+    context.expose_binding("reportCspViolation", lambda source, violation: violations.append(violation))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    yield violations
+    if violations:
+        pytest.fail(
+            "The Content-Security-Policy refused something on these pages:\n"
+            + "\n".join(str(violation) for violation in violations)
+        )
 
 
 @pytest.fixture

@@ -130,3 +130,40 @@ def test_the_back_button_after_two_filters_restores_the_first_filters_results_an
     expect(filters.get_by_role("group", name="Membership status").get_by_label("Frozen")).not_to_be_checked()
     # htmx restored the earlier results in place; the browser did not load the page again.
     assert_not_reloaded(page)
+
+
+def test_the_header_checkbox_ticks_and_clears_every_person_on_the_page(
+    page: Page, live_server, staff_user, signed_in, club
+):
+    signed_in(staff_user)
+    rows = results(page).locator('tbody input[name="ids"]')
+    expect(rows).to_have_count(len(ALL))
+    every = page.get_by_role("checkbox", name="Tick every person on this page")
+
+    every.check()
+    for index in range(len(ALL)):
+        expect(rows.nth(index)).to_be_checked()
+
+    every.uncheck()
+    for index in range(len(ALL)):
+        expect(rows.nth(index)).not_to_be_checked()
+
+
+def test_a_refused_bulk_action_says_why_in_the_flash_region_and_keeps_the_ticks(
+    page: Page, live_server, staff_user, other_staff_user, signed_in, make_person
+):
+    make_person("Ada", "Lovelace", assigned_to=staff_user)
+    make_person("Grace", "Hopper", assigned_to=other_staff_user)
+    signed_in(staff_user)
+    mark_page(page)
+    page.get_by_role("checkbox", name="Tick every person on this page").check()
+    bulk = page.locator("#bulk-form")
+
+    bulk.get_by_label("Action").select_option("add_tag")
+    bulk.get_by_label("Tag").fill("vip")
+    bulk.get_by_role("button", name="Apply").click()
+
+    # The 403's own message, not the generic one orca.js shows for a refusal that swaps nothing.
+    expect(page.locator("#flash")).to_contain_text("only a manager can change them")
+    expect(results(page).get_by_role("checkbox", name="Tick Grace Hopper")).to_be_checked()
+    assert_not_reloaded(page)

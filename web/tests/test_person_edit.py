@@ -203,6 +203,48 @@ def test_an_invalid_phone_is_refused_beside_the_field_with_422_and_nothing_writt
     assert person.first_name == "Ada" and person.phone == "+12025550123"
 
 
+def field_block(html: str, name: str) -> str:
+    """The rendered field `name`: its label, input, errors and help, up to the next field."""
+    return html.split(f'for="id_{name}"')[1].split('class="field ')[0]
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_nul_byte_in_a_tag_is_refused_beside_the_field_with_422_and_nothing_written(staff_client, htmx):
+    person = make_person(tags=["regular"])
+    data = notes_data(person, tags="good, ba\x00d", notes="Changed")
+    response = staff_client.post(edit_url(person, "notes"), data, **(HTMX if htmx else {}))
+    assert response.status_code == 422
+    assert "Null characters are not allowed." in field_block(response.text, "tags")
+    person.refresh_from_db()
+    assert person.tags == ["regular"] and person.notes == ""
+
+
+ROLE_LIST_FIELDS = [
+    ("lead", "motivations"),
+    ("lead", "pain_points"),
+    ("lead", "objections"),
+    ("lead", "competitor_considerations"),
+    ("lead", "conversion_blockers"),
+    ("referral", "eligible_incentives"),
+    ("referral", "incentives_awarded"),
+    ("member", "retention_actions"),
+]
+
+
+@pytest.mark.parametrize(("section", "name"), ROLE_LIST_FIELDS)
+def test_a_nul_byte_in_a_role_list_field_is_refused_beside_the_field_with_422(staff_client, section, name):
+    person = make_person()
+    person_set_roles(person=person, roles={section}, actor=None)
+    person = Person.objects.select_related(section).get(pk=person.pk)
+    before = getattr(person, section).updated_at
+    data, _ = valid_post(person, section)
+    response = staff_client.post(edit_url(person, section), {**data, name: "good, ba\x00d"}, **HTMX)
+    assert response.status_code == 422
+    assert "Null characters are not allowed." in field_block(response.text, name)
+    extension = getattr(Person.objects.select_related(section).get(pk=person.pk), section)
+    assert extension.updated_at == before and getattr(extension, name) == []
+
+
 def test_a_bad_email_and_a_missing_first_name_are_refused(staff_client):
     person = make_person(email="ada@example.com")
     response = staff_client.post(
