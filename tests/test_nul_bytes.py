@@ -31,6 +31,7 @@ from django.urls import reverse
 import web
 from extensions.services import ROLES
 from persons.models import Person
+from pipelines.rules import LEADS
 from tests.test_permissions import EXPECTATIONS, IN_URL, World, form_post_data
 
 pytestmark = pytest.mark.django_db
@@ -55,8 +56,8 @@ def _is_abstract(cls: FormClass) -> bool:
 def staff_app_form_classes() -> dict[str, FormClass]:
     """Every form and FilterSet class defined in the web app's modules, by dotted name.
 
-    A FilterSet's form class (its Meta.form) is left out: it gets its fields from the FilterSet,
-    and is walked as that.
+    A FilterSet's form class (its Meta.form), and a base it shares with others, is left out: it
+    gets its fields from the FilterSet, and is walked as that.
     """
     found: dict[str, FormClass] = {}
     for module_info in pkgutil.walk_packages(web.__path__, prefix="web."):
@@ -71,7 +72,12 @@ def staff_app_form_classes() -> dict[str, FormClass]:
                 and not _is_abstract(value)
             ):
                 found[f"{module.__name__}.{value.__qualname__}"] = value
-    filter_forms = {cls._meta.form for cls in found.values() if issubclass(cls, django_filters.FilterSet)}
+    filter_forms = {
+        base
+        for cls in found.values()
+        if issubclass(cls, django_filters.FilterSet)
+        for base in cls._meta.form.__mro__
+    }
     return {name: cls for name, cls in found.items() if cls not in filter_forms}
 
 
@@ -104,6 +110,8 @@ def form_arguments(world: World) -> dict[str, Any]:
         "users": list(world.users.values()),
         "can_reassign": True,
         "request": request,
+        # The lead pipeline's forms have every field the pipeline forms have (temperature).
+        "pipeline": LEADS,
     }
 
 

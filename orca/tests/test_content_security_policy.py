@@ -106,7 +106,9 @@ def project_template_files() -> list[Path]:
     folders += [
         Path(config.path) / "templates"
         for config in apps.get_app_configs()
+        # Not the installed packages, even when the virtualenv lives inside the project (.venv).
         if Path(config.path).is_relative_to(settings.BASE_DIR)
+        and "site-packages" not in Path(config.path).parts
     ]
     return sorted(path for folder in folders if folder.is_dir() for path in folder.rglob("*.html"))
 
