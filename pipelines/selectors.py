@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from persons.models import ROLE_FLAGS
@@ -44,9 +44,18 @@ def column_counts(queryset: QuerySet, pipeline: Pipeline, *, cap: int = COUNT_CA
         sql, sql_params = rows.query.sql_with_params()
         parts.append(f"SELECT %s, (SELECT count(*) FROM ({sql}) AS capped)")
         params += [status, *sql_params]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        found = dict(cursor.fetchall())
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # Each count walks its status's index and looks up each card's person by primary key,
+        # at most cap + 1 times. Left to itself the planner may instead hash-join the whole persons
+        # table (a sequential scan) when it expects most persons to be leads; SET LOCAL keeps
+        # the bounded plan for this one statement.
+        cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+        try:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            found = dict(cursor.fetchall())
+        finally:
+            # Inside a caller's transaction SET LOCAL would outlive this statement.
+            cursor.execute("SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT")
     return {status: ColumnCount(min(n, cap), n > cap) for status, n in found.items()}
 
 
