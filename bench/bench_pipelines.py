@@ -64,7 +64,8 @@ NUMBERS_BUDGET_MS = 300  # the pipeline numbers of a 90-day period
 
 HTMX = {"HX-Request": "true"}
 
-_CARD = re.compile(r'data-move-url="([^"]+)" data-version="([^"]+)" data-status="([^"]+)"')
+_CARD_TAG = re.compile(r'<li class="board-card[^"]*"[^>]*>')
+_ATTRIBUTE = re.compile(r'(data-[a-z-]+)="([^"]*)"')
 _MORE = re.compile(r'class="btn btn--secondary btn--small board-column__more" href="([^"]+)"')
 _CARD_COUNT = re.compile(r"\bdata-card\b")
 
@@ -212,11 +213,10 @@ class Mover:
         cards: list[tuple[str, str]] = []
         page = self.client.get(self.board).content.decode()
         while True:
-            cards += [
-                (html.unescape(url), html.unescape(version))
-                for url, version, status in _CARD.findall(page)
-                if status == "new"
-            ]
+            for tag in _CARD_TAG.findall(page):
+                card = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(tag)}
+                if card.get("data-status") == "new" and "data-locked" not in tag:
+                    cards.append((card["data-move-url"], card["data-version"]))
             link = next((html.unescape(u) for u in _MORE.findall(page) if "/columns/new/" in u), None)
             if len(cards) >= needed or link is None:
                 break
@@ -414,7 +414,11 @@ def main() -> None:
         default=200_000,
         help="refuse to run with fewer leads (default 200,000; 0 to run anyway)",
     )
-    parser.add_argument("--only", default="", help="run only cases whose board or name contains this")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run only cases whose board or name contains this (or one of these, comma-separated)",
+    )
     args = parser.parse_args()
 
     persons, leads = estimated_rows("persons"), estimated_rows("lead_extensions")
@@ -435,7 +439,10 @@ def main() -> None:
         f"{staff_user.email} ({staff_user.role}, ≈ {assigned_share(staff_user):.0%})\n"
     )
     with override_settings(DEBUG=False):
-        selected = [c for c in cases(manager, staff) if args.only.lower() in f"{c.group} {c.name}".lower()]
+        wanted = [term.strip().lower() for term in args.only.split(",")]
+        selected = [
+            c for c in cases(manager, staff) if any(term in f"{c.group} {c.name}".lower() for term in wanted)
+        ]
         results = [run_case(case, args.repeat) for case in selected]
     print_table(results)
     failed = [r for r in results if not r.ok]

@@ -4,7 +4,8 @@
         .venv/bin/python bench/make_large_db.py --persons 1000000
 
 The database is migrated first. Rows are generated inside PostgreSQL (generate_series), so a
-million persons take about a minute rather than hours through the ORM. Names, emails and phones
+million persons take minutes (2½ to 11 on the 2-core machine, by its load) rather than hours
+through the ORM. Names, emails and phones
 are drawn from small pools so searches have realistic hit rates; a third of persons are leads
 (333,333 of a million), a fifth referrals, two fifths members, and role extensions exist exactly
 for role holders. Each person is assigned to one of the users that exist when it runs, or to
