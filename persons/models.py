@@ -135,6 +135,25 @@ class Person(TimeStampedModel):
                 fields=["is_member"], name="persons_is_member_idx", condition=models.Q(is_member=True)
             ),
             models.Index(fields=["assigned_to", "last_name", "first_name"], name="persons_assigned_idx"),
+            # A pipeline board joins each card to its person and filters by owner and source: for
+            # one role's persons, these answer both from the index alone (bench/README.md).
+            *(
+                models.Index(
+                    fields=["id"],
+                    include=["assigned_to", "acquisition_source"],
+                    condition=models.Q(**{flag: True}),
+                    name=f"persons_{role}_cover_idx",
+                )
+                for role, flag in ROLE_FLAGS.items()
+            ),
+            *(
+                models.Index(
+                    fields=["assigned_to", "id"],
+                    condition=models.Q(**{flag: True}),
+                    name=f"persons_{role}_owner_idx",
+                )
+                for role, flag in ROLE_FLAGS.items()
+            ),
             models.Index(fields=["last_name", "first_name", "id"], name="persons_name_sort_idx"),
             models.Index(fields=["created_at", "id"], name="persons_created_idx"),
             models.Index(fields=["last_contacted", "id"], name="persons_last_contacted_idx"),

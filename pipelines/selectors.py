@@ -13,9 +13,10 @@ from persons.models import ROLE_FLAGS
 from .models import StageLimit
 from .rules import Pipeline
 
-# A column counts its cards up to this many and then says "1,000+": an exact count of a large
-# column would read every one of its rows (and join each to its person) on every board load.
-COUNT_CAP = 1_000
+# A column counts its cards up to this many and then says "100+": an exact count of a large
+# column would read every one of its rows (and join each to its person) on every board load and
+# every move; at a million persons a cap of 1,000 cost a second (bench/README.md).
+COUNT_CAP = 100
 
 
 def pipeline_cards(pipeline: Pipeline) -> QuerySet:
