@@ -48,15 +48,21 @@ def column_counts(queryset: QuerySet, pipeline: Pipeline, *, cap: int = COUNT_CA
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Each count walks its status's index and looks up each card's person by primary key,
         # at most cap + 1 times. Left to itself the planner may instead hash-join the whole persons
-        # table (a sequential scan) when it expects most persons to be leads; SET LOCAL keeps
-        # the bounded plan for this one statement.
-        cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+        # table (a sequential scan) when it expects most persons to be leads, or scan the whole
+        # extension table when it is small; SET LOCAL keeps the bounded plan for this statement.
+        cursor.execute(
+            "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; "
+            "SET LOCAL enable_seqscan = off"
+        )
         try:
             cursor.execute(" UNION ALL ".join(parts), params)
             found = dict(cursor.fetchall())
         finally:
             # Inside a caller's transaction SET LOCAL would outlive this statement.
-            cursor.execute("SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT")
+            cursor.execute(
+                "SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT; "
+                "SET LOCAL enable_seqscan = DEFAULT"
+            )
     return {status: ColumnCount(min(n, cap), n > cap) for status, n in found.items()}
 
 
