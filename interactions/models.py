@@ -18,7 +18,9 @@ class InteractionType(models.TextChoices):
     CONSULTATION = "consultation", "Consultation"
     FOLLOW_UP = "follow_up", "Follow-up"
     MEETING = "meeting", "Meeting"
+    CLASS = "class", "Class"
     NOTE = "note", "Note"
+    TASK = "task", "Task"
 
 
 class InteractionStatus(models.TextChoices):
@@ -26,6 +28,19 @@ class InteractionStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
     MISSED = "missed", "Missed / no-show"
+
+
+class Outcome(models.TextChoices):
+    """What came of it: asked when a follow-up is completed, offered when anything is logged."""
+
+    REACHED = "reached", "Spoke with them"
+    NO_ANSWER = "no_answer", "No answer"
+    LEFT_MESSAGE = "left_message", "Left a message"
+    BOOKED = "booked", "Booked a visit, tour or class"
+    CALL_BACK = "call_back", "Asked to be contacted later"
+    NOT_INTERESTED = "not_interested", "Not interested"
+    WRONG_DETAILS = "wrong_details", "Wrong number or address"
+    DONE = "done", "Done"
 
 
 class Sentiment(models.TextChoices):
@@ -57,6 +72,8 @@ class Interaction(TimeStampedModel):
     response_date = models.DateTimeField(null=True, blank=True)
     response_content = models.TextField(blank=True)
     sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True)
+    # Not in the schema document: what came of the interaction (see Outcome).
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
     campaign_id = models.CharField(max_length=100, blank=True)
     template_id = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True)
@@ -68,6 +85,17 @@ class Interaction(TimeStampedModel):
         indexes = [
             models.Index(fields=["person", "scheduled_at"], name="interactions_person_sched_idx"),
             models.Index(fields=["person", "-created_at"], name="interactions_person_time_idx"),
+            # The timeline filtered by type: one person's calls, newest first, without reading
+            # the rest of a long history.
+            models.Index(
+                fields=["person", "interaction_type", "-created_at", "-id"], name="interactions_person_type_idx"
+            ),
+            # My day's "replies not yet answered": the few interactions that carry a reply.
+            models.Index(
+                fields=["person", "response_date"],
+                name="interactions_replies_idx",
+                condition=models.Q(response_received=True),
+            ),
             # Lists across all persons (the admin) read newest first along this.
             models.Index(fields=["created_at", "id"], name="interactions_created_idx"),
             models.Index(
@@ -90,6 +118,7 @@ class Interaction(TimeStampedModel):
             choices_check("interaction_type", InteractionType),
             choices_check("status", InteractionStatus),
             choices_check("sentiment", Sentiment, blank=True),
+            choices_check("outcome", Outcome, blank=True),
             models.CheckConstraint(
                 condition=models.Q(duration_minutes__lte=24 * 60) | models.Q(duration_minutes__isnull=True),
                 name="interaction_duration_within_a_day",

@@ -152,8 +152,15 @@ STATICFILES_DIRS = [
 # collectstatic'd STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files attached to interactions: never served as static or media files, only through the
+    # download view, which checks who asks.
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "attachments"},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
@@ -210,6 +217,10 @@ CLUB_NAME = os.environ.get("CLUB_NAME", "ORCA Fitness")
 CLUB_CLOSED_WEEKDAYS = frozenset(int(day) for day in env_list("CLUB_CLOSED_WEEKDAYS"))
 TRIAL_DAYS = int(os.environ.get("TRIAL_DAYS", "7"))
 REFERRAL_REWARD = Decimal(os.environ.get("REFERRAL_REWARD", "50.00"))
+# The staff's working day, in TIME_ZONE: a follow-up snoozed "until tomorrow" comes back at its
+# start; "later today" never lands after its end.
+DAY_START_HOUR = int(os.environ.get("DAY_START_HOUR", "9"))
+DAY_END_HOUR = int(os.environ.get("DAY_END_HOUR", "20"))
 
 # Behind a TLS-terminating proxy (a load balancer, docker compose behind nginx): how many proxies
 # add themselves to X-Forwarded-For. 0 means clients connect directly. Used to find the client's

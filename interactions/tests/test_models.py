@@ -23,6 +23,7 @@ CHECK_CASES = [
     ("interaction_interaction_type_valid", {"interaction_type": "telepathy"}),
     ("interaction_status_valid", {"status": "postponed"}),
     ("interaction_sentiment_valid", {"sentiment": "ecstatic"}),
+    ("interaction_outcome_valid", {"outcome": "maybe"}),
     ("interaction_duration_within_a_day", {"duration_minutes": 24 * 60 + 1}),
     ("interactions_duration_minutes_check", {"duration_minutes": -1}),
 ]
