@@ -88,7 +88,8 @@ class Interaction(TimeStampedModel):
             # The timeline filtered by type: one person's calls, newest first, without reading
             # the rest of a long history.
             models.Index(
-                fields=["person", "interaction_type", "-created_at", "-id"], name="interactions_person_type_idx"
+                fields=["person", "interaction_type", "-created_at", "-id"],
+                name="interactions_person_type_idx",
             ),
             # My day's "replies not yet answered": the few interactions that carry a reply.
             models.Index(

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from persons.models import Person
 
@@ -25,15 +26,30 @@ def before_position(position: Position | None) -> Q:
     return Q(created_at__lte=created_at) & (Q(created_at__lt=created_at) | Q(id__lt=pk))
 
 
-def interactions_for_timeline(*, person: Person, before: Position | None, limit: int) -> list[Interaction]:
-    """The person's newest interactions older than `before`; walks interactions_person_time_idx."""
-    return list(
-        Interaction.objects.filter(person=person)
-        .filter(before_position(before))
-        .select_related("user")
-        .order_by("-created_at", "-id")[:limit]
-    )
+def interactions_for_timeline(
+    *, person: Person, before: Position | None, limit: int, interaction_type: str | None = None
+) -> list[Interaction]:
+    """The person's newest interactions older than `before`, of one type if given.
+
+    Walks interactions_person_time_idx, or interactions_person_type_idx for one type, so a long
+    history costs no more than a short one. Each row gets the person object the caller holds,
+    so permission checks on the entries ask the database nothing more.
+    """
+    rows = Interaction.objects.filter(person=person).filter(before_position(before))
+    if interaction_type:
+        rows = rows.filter(interaction_type=interaction_type)
+    entries = list(rows.select_related("user").order_by("-created_at", "-id")[:limit])
+    for entry in entries:
+        entry.person = person
+    return entries
 
 
 def interactions_of_person(*, person: Person) -> QuerySet[Interaction]:
     return Interaction.objects.filter(person=person)
+
+
+def interaction_of_person(*, person: Person, pk: uuid.UUID) -> Interaction:
+    """One of the person's interactions (404 for another person's: its URL names the person)."""
+    interaction = get_object_or_404(Interaction.objects.select_related("user"), pk=pk, person=person)
+    interaction.person = person
+    return interaction

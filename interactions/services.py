@@ -22,8 +22,8 @@ from orca.users.models import User
 from persons.models import Person
 from persons.permissions import can_view_person, require
 
-from .models import Interaction, InteractionStatus, InteractionType, Outcome
 from .attachments import attachment_files_delete
+from .models import Interaction, InteractionStatus, InteractionType, Outcome
 from .permissions import can_change_interaction
 
 MAX_DURATION_MINUTES = 24 * 60
@@ -58,9 +58,9 @@ def _lock_persons(*person_ids) -> None:
 
 def _copy_contact_dates(person: Person) -> None:
     """The person's contact dates as the database now holds them, onto the object the caller has."""
-    person.last_contacted, person.next_scheduled_contact = Person.objects.filter(pk=person.pk).values_list(
-        "last_contacted", "next_scheduled_contact"
-    ).get()
+    person.last_contacted, person.next_scheduled_contact = (
+        Person.objects.filter(pk=person.pk).values_list("last_contacted", "next_scheduled_contact").get()
+    )
 
 
 def _check_common(*, interaction_type: str, duration_minutes: int | None) -> None:
@@ -127,6 +127,8 @@ def interaction_log(
     _check_common(interaction_type=interaction_type, duration_minutes=duration_minutes)
     now = timezone.now()
     completed_at = completed_at or now
+    if response_received and response_date is None:
+        response_date = completed_at  # they answered during the call or visit itself
     if completed_at > now + CLOCK_SKEW:
         raise ValidationError("An interaction cannot be logged in the future; schedule it instead.")
     _lock_persons(person.pk)
@@ -312,7 +314,9 @@ def interaction_complete(
     return interaction_update(interaction=interaction, actor=actor, data=data)
 
 
-def interaction_reschedule(*, interaction: Interaction, actor: User | None, scheduled_at: dt.datetime) -> Interaction:
+def interaction_reschedule(
+    *, interaction: Interaction, actor: User | None, scheduled_at: dt.datetime
+) -> Interaction:
     _open_follow_up(interaction)
     if scheduled_at is None:
         raise ValidationError({"scheduled_at": "Choose when the interaction is planned for."})
@@ -358,14 +362,18 @@ def interaction_snooze(*, interaction: Interaction, actor: User | None, until: s
 
 def interaction_cancel(*, interaction: Interaction, actor: User | None) -> Interaction:
     _open_follow_up(interaction)
-    return interaction_update(interaction=interaction, actor=actor, data={"status": InteractionStatus.CANCELLED})
+    return interaction_update(
+        interaction=interaction, actor=actor, data={"status": InteractionStatus.CANCELLED}
+    )
 
 
 @transaction.atomic
 def interaction_delete(*, interaction: Interaction, actor: User | None) -> None:
     """Delete an interaction and its files; the person's contact dates are worked out again."""
     _lock_persons(interaction.person_id)
-    locked = Interaction.objects.select_for_update().select_related("person").filter(pk=interaction.pk).first()
+    locked = (
+        Interaction.objects.select_for_update().select_related("person").filter(pk=interaction.pk).first()
+    )
     if locked is None:
         return  # deleted by someone else meanwhile: nothing left to do
     _require_may_log(actor, locked.person)

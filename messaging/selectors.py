@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from interactions.models import Interaction
 from interactions.selectors import Position, before_position, interactions_for_timeline
@@ -49,15 +50,29 @@ class TimelinePage:
     older: Position | None  # where the next ("Older") page starts; None on the last page
 
 
-def person_timeline(*, person: Person, before: Position | None = None, limit: int = 20) -> TimelinePage:
-    """One page of interactions and messages, newest first.
+MESSAGES = "messages"  # the timeline kind that shows only what was sent
+
+
+def person_timeline(
+    *, person: Person, before: Position | None = None, limit: int = 20, kind: str = ""
+) -> TimelinePage:
+    """One page of interactions and messages, newest first; `kind` keeps one interaction type or
+    only the messages.
 
     Each source is asked for limit + 1 rows at most, so the page costs two indexed LIMIT queries
     however long the history is; the newest `limit` of the merged rows make the page, and a
     leftover row means an older page exists.
     """
-    interactions = interactions_for_timeline(person=person, before=before, limit=limit + 1)
-    messages = messages_for_timeline(person=person, before=before, limit=limit + 1)
+    interactions = (
+        []
+        if kind == MESSAGES
+        else interactions_for_timeline(
+            person=person, before=before, limit=limit + 1, interaction_type=kind or None
+        )
+    )
+    messages = (
+        messages_for_timeline(person=person, before=before, limit=limit + 1) if kind in ("", MESSAGES) else []
+    )
     entries = [TimelineEntry("interaction", item) for item in interactions]
     entries += [TimelineEntry("message", item) for item in messages]
     entries.sort(key=lambda entry: entry.position, reverse=True)
@@ -78,3 +93,10 @@ def decode_position(raw: str) -> Position:
     if created_at.tzinfo is None:
         raise ValueError("A timeline position carries its time zone.")
     return created_at, uuid.UUID(pk)
+
+
+def message_of_person(*, person: Person, pk: uuid.UUID) -> Message:
+    """One message sent to the person (404 for another person's)."""
+    message = get_object_or_404(Message.objects.select_related("sender"), pk=pk, recipient=person)
+    message.recipient = person
+    return message

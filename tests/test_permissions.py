@@ -35,11 +35,15 @@ from django.utils import timezone
 
 from extensions.models import ReferralExtension
 from extensions.services import extension_change_status, person_set_roles
+from interactions.models import Interaction
+from interactions.services import interaction_schedule
+from messaging.factories import MessageFactory
 from orca.users.models import User
 from persons.models import Person
 from persons.services import person_create
 from pipelines.rules import PIPELINES
 from web.forms import PersonNotesForm
+from web.interaction_forms import InteractionEditForm
 from web.views.person import SECTIONS
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +210,38 @@ class Expectation:
     calls: tuple[Call, ...]
     about: str = NOBODY
     variants: tuple[dict[str, Any], ...] = ({},)  # kwargs besides pk, each one tried
+    # More kwargs made for each person: the id of a row of theirs the URL names (an interaction).
+    objects: Callable[[World, Person], dict[str, Any]] | None = None
+
+
+def a_follow_up(world: World, person: Person) -> dict[str, Any]:
+    """A follow-up of the person logged by a colleague who is none of the walked users: changing
+    it is for the person's editors (interactions.permissions), not for whoever logged it."""
+    planned = interaction_schedule(
+        person=person,
+        user=world.users["other_staff"],
+        interaction_type="call",
+        subject="Walked follow-up",
+        scheduled_at=timezone.now() + dt.timedelta(days=2, hours=3),
+    )
+    return {"interaction_pk": planned.pk}
+
+
+def a_message(world: World, person: Person) -> dict[str, Any]:
+    return {"message_pk": MessageFactory(recipient=person, sender=None).pk}
+
+
+def log_data(person: Person | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "log", "interaction_type": "call", "subject": "Walked call", "outcome": "reached"}
+
+
+def edit_data(person: Person | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    interaction = Interaction.objects.get(pk=kwargs["interaction_pk"])
+    return {**form_post_data(InteractionEditForm(instance=interaction)), "subject": "Walked and edited"}
+
+
+def to_timeline(person: Person | None, kwargs: dict[str, Any]) -> str:
+    return to_detail(person, kwargs, "#timeline")
 
 
 EVERY_SECTION = tuple({"section": key} for key in SECTIONS)
@@ -323,6 +359,90 @@ EXPECTATIONS: dict[str, Expectation] = {
         ),
     ),
     "pipelines:appointment_ics": Expectation(about=IN_URL, calls=(Call("GET", 200), not_allowed("POST"))),
+    # Anyone who may see a person logs what they did with them; changing an entry is for its
+    # author, the person's editors and managers (the walk's entries are a colleague's).
+    "persons:interaction_new": Expectation(
+        about=IN_URL,
+        calls=(
+            Call("GET", 200),
+            Call("GET", 200, htmx=True),
+            Call("POST", 303, writes=True, data=log_data, redirect=to_timeline),
+            Call("POST", 200, htmx=True, writes=True, data=log_data),
+        ),
+    ),
+    "persons:interaction": Expectation(
+        about=IN_URL,
+        objects=a_follow_up,
+        calls=(Call("GET", 200), Call("GET", 200, htmx=True), not_allowed("POST")),
+    ),
+    "persons:message": Expectation(
+        about=IN_URL,
+        objects=a_message,
+        calls=(Call("GET", 200), Call("GET", 200, htmx=True), not_allowed("POST")),
+    ),
+    "persons:interaction_edit": Expectation(
+        about=IN_URL,
+        objects=a_follow_up,
+        calls=(
+            Call("GET", 200, EDITORS),
+            Call("GET", 200, EDITORS, htmx=True),
+            Call("POST", 303, EDITORS, writes=True, data=edit_data, redirect=to_timeline),
+            Call("POST", 200, EDITORS, htmx=True, writes=True, data=edit_data),
+        ),
+    ),
+    "persons:interaction_complete": Expectation(
+        about=IN_URL,
+        objects=a_follow_up,
+        calls=(
+            Call("GET", 200, EDITORS, htmx=True),
+            Call(
+                "POST",
+                303,
+                EDITORS,
+                writes=True,
+                data=lambda p, k: {"outcome": "reached"},
+                redirect=to_timeline,
+            ),
+        ),
+    ),
+    "persons:interaction_reschedule": Expectation(
+        about=IN_URL,
+        objects=a_follow_up,
+        calls=(
+            Call("GET", 200, EDITORS),
+            Call(
+                "POST",
+                303,
+                EDITORS,
+                writes=True,
+                data=lambda p, k: {
+                    "scheduled_at": (timezone.localtime() + dt.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+                },
+                redirect=to_timeline,
+            ),
+        ),
+    ),
+    "persons:interaction_snooze": Expectation(
+        about=IN_URL,
+        objects=a_follow_up,
+        calls=(
+            Call("POST", 200, EDITORS, htmx=True, writes=True, data=lambda p, k: {"until": "next_week"}),
+            not_allowed("GET"),
+        ),
+    ),
+    "persons:interaction_cancel": Expectation(
+        about=IN_URL,
+        objects=a_follow_up,
+        calls=(Call("POST", 303, EDITORS, writes=True, redirect=to_timeline), not_allowed("GET")),
+    ),
+    "persons:interaction_delete": Expectation(
+        about=IN_URL,
+        objects=a_follow_up,
+        calls=(
+            Call("GET", 200, EDITORS, htmx=True),
+            Call("POST", 303, EDITORS, writes=True, redirect=to_timeline),
+        ),
+    ),
 }
 
 # --- Running the calls -----------------------------------------------------------------------------
@@ -441,6 +561,8 @@ def walk(world: World, client: Client, name: str, expectation: Expectation) -> N
                 # A new person for every request, so each starts from the same rows.
                 person = world.person_for(target)
                 kwargs = {"pk": person.pk, **variant} if expectation.about == IN_URL else variant
+                if expectation.objects:
+                    kwargs = {**kwargs, **expectation.objects(world, person)}
                 check(
                     world, client, who=who, target=target, name=name, call=call, person=person, kwargs=kwargs
                 )

@@ -6,9 +6,11 @@ reverses "persons:…"); each later area has its own ("pipelines:…").
 
 from django.urls import include, path
 
-from .views import people, person, pipelines
+from .views import interactions, people, person, pipelines
 
 urlpatterns = [
-    path("people/", include(([*people.urlpatterns, *person.urlpatterns], "persons"))),
+    path(
+        "people/", include(([*people.urlpatterns, *person.urlpatterns, *interactions.urlpatterns], "persons"))
+    ),
     path("pipelines/", include((pipelines.urlpatterns, "pipelines"))),
 ]

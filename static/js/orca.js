@@ -58,6 +58,14 @@
     }
   });
 
+  // A button data-clear="SELECTOR" empties that region: the Cancel of a form opened in place.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element && event.target.closest("[data-clear]");
+    if (!button) return;
+    var region = document.querySelector(button.dataset.clear);
+    if (region) region.replaceChildren();
+  });
+
   // A table's data-tick-all="NAME" checkbox ticks or clears every checkbox named NAME in it.
   document.addEventListener("change", function (event) {
     var box = event.target;

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from extensions.selectors import StatusHistoryRow, status_history_rows, status_history_users
 from extensions.services import ROLES, extension_update, person_set_roles
+from interactions.permissions import can_change_interaction
 from interactions.selectors import Position, interactions_of_person
 from messaging.selectors import decode_position, encode_position, messages_of_person, person_timeline
 from orca.users.models import User
@@ -50,6 +51,7 @@ from ..forms import (
     ReferralExtensionForm,
     RolesForm,
 )
+from ..interaction_forms import TimelineFilterForm
 from ..responses import see_other
 
 TIMELINE_PAGE_SIZE = 20
@@ -259,22 +261,44 @@ def _timeline_position(request: HttpRequest) -> Position | None:
     return decode_position(raw) if raw else None
 
 
-def _timeline_context(person: Person, before: Position | None) -> dict[str, Any]:
-    page = person_timeline(person=person, before=before, limit=TIMELINE_PAGE_SIZE)
+def _timeline_kind(request: HttpRequest) -> str:
+    """The ?type= of the timeline filter; ValueError for a type that does not exist."""
+    form = TimelineFilterForm(request.GET)
+    if not form.is_valid():
+        raise ValueError("no such timeline type")
+    return form.cleaned_data["type"]
+
+
+def timeline_context(
+    user: User, person: Person, *, before: Position | None, kind: str = ""
+) -> dict[str, Any]:
+    """The timeline card: one page of entries, the filter, the links to older and newest pages."""
+    page = person_timeline(person=person, before=before, limit=TIMELINE_PAGE_SIZE, kind=kind)
+    query = {"type": kind} if kind else {}
     # The position holds a "+00:00" offset, which a bare query string would turn into a space.
-    older = urlencode({"before": encode_position(page.older)}) if page.older else ""
+    older = urlencode({**query, "before": encode_position(page.older)}) if page.older else ""
     base = reverse("persons:timeline", args=[person.pk])
     detail = reverse("persons:detail", args=[person.pk])
+    newest = f"{detail}?{urlencode(query)}#timeline" if query else f"{detail}#timeline"
     return {
         "timeline": page,
+        "timeline_kind": kind,
+        "timeline_filter": TimelineFilterForm(initial={"type": kind}),
+        "changeable": {
+            entry.item.pk
+            for entry in page.entries
+            if entry.kind == "interaction" and can_change_interaction(user, entry.item)
+        },
         "timeline_is_first_page": before is None,
         "timeline_older_url": f"{base}?{older}" if older else "",
         "timeline_older_page_url": f"{detail}?{older}#timeline" if older else "",
-        "timeline_newest_url": f"{detail}#timeline",
+        "timeline_newest_url": newest,
     }
 
 
-def _page_context(request: HttpRequest, person: Person, *, before: Position | None = None) -> dict[str, Any]:
+def _page_context(
+    request: HttpRequest, person: Person, *, before: Position | None = None, kind: str = ""
+) -> dict[str, Any]:
     user = request.user
     sections = _sections_on_page(person)
     users = _history_users([_extension(person, section.role) for section in sections if section.role])
@@ -287,7 +311,7 @@ def _page_context(request: HttpRequest, person: Person, *, before: Position | No
         "roles_form": RolesForm(initial={"roles": sorted(person.roles)}),
         "kept_roles": _kept_roles(person),
         "ties": person_ties(person=person),
-        **_timeline_context(person, before),
+        **timeline_context(user, person, before=before, kind=kind),
     }
 
 
@@ -340,24 +364,30 @@ def person_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     person = _person_for_page(request.user, pk)
     try:
         before = _timeline_position(request)
+        kind = _timeline_kind(request)
     except ValueError:
-        return HttpResponseBadRequest("That timeline position is not valid; open the newest entries instead.")
-    return render(request, "persons/detail.html", _page_context(request, person, before=before))
+        return HttpResponseBadRequest(
+            "That timeline position or type is not valid; open the newest entries instead."
+        )
+    return render(request, "persons/detail.html", _page_context(request, person, before=before, kind=kind))
 
 
 @require_GET
 def person_timeline_page(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    """Older timeline entries: the next rows (htmx, appended in place) or the whole page."""
+    """Timeline entries for htmx: older rows (appended in place), or with only ?type= the first
+    page of that type (the filter). Without htmx, the person page at the same place."""
     if not request.htmx:
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return redirect(f"{reverse('persons:detail', args=[pk])}{query}#timeline")
     person = _person_for_page(request.user, pk)
     try:
         before = _timeline_position(request)
+        kind = _timeline_kind(request)
     except ValueError:
-        return HttpResponseBadRequest("That timeline position is not valid.")
-    context = {"person": person, **_timeline_context(person, before)}
-    return render(request, "persons/detail.html#timeline-entries", context)
+        return HttpResponseBadRequest("That timeline position or type is not valid.")
+    context = {"person": person, **timeline_context(request.user, person, before=before, kind=kind)}
+    partial = "timeline-entries" if before else "timeline-list"
+    return render(request, f"persons/detail.html#{partial}", context)
 
 
 @require_GET
