@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from extensions.services import person_set_roles
 from interactions.models import Interaction
 from interactions.services import Snooze, interaction_log, interaction_schedule, snooze_until
 from messaging.factories import MessageFactory
@@ -365,3 +366,26 @@ def test_logging_and_filtering_ask_a_bounded_number_of_queries_however_long_the_
     )
     with django_assert_max_num_queries(14):
         staff_client.post(url("interaction_complete", follow_up), {"outcome": "reached"}, **HTMX)
+
+
+def test_a_board_card_links_to_the_log_form_which_comes_back_to_the_board(staff_client, person):
+    person_set_roles(person=person, roles={"lead"}, actor=None)
+    board = staff_client.get(reverse("pipelines:board", args=["leads"]) + "?assigned=everyone")
+    log_url = next(
+        card.log_url
+        for column in board.context["columns"]
+        for card in column.cards
+        if card.row.pk == person.pk
+    )
+    assert log_url.startswith(new_url(person)) and "next=%2Fpipelines%2Fleads%2F" in log_url
+    assert log_url in board.content.decode().replace("&amp;", "&")
+    saved = staff_client.post(
+        new_url(person),
+        {
+            "kind": "log",
+            "interaction_type": "call",
+            "subject": "From the card",
+            "next": "/pipelines/leads/?assigned=everyone",
+        },
+    )
+    assert saved["Location"] == "/pipelines/leads/?assigned=everyone"

@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
@@ -119,6 +119,13 @@ class Card:
     @property
     def check_in_url(self) -> str:
         return _with_query(reverse("pipelines:check_in", args=[self.row.pk]), self.query)
+
+    @property
+    def log_url(self) -> str:
+        """The log form for this person, which comes back to the board (with its filters) after."""
+        return (
+            f"{reverse('persons:interaction_new', args=[self.row.pk])}?{urlencode({'next': self.board_url})}"
+        )
 
     @property
     def ics_url(self) -> str:
