@@ -63,7 +63,7 @@ from extensions.models import (
 )
 from extensions.services import person_set_roles
 from interactions.factories import InteractionFactory, duration_for, subject_for
-from interactions.models import Interaction, InteractionStatus, InteractionType, Sentiment
+from interactions.models import Interaction, InteractionStatus, InteractionType, Outcome, Sentiment
 from interactions.services import person_contact_dates_refresh
 from messaging.factories import BlastFactory, MessageFactory
 from messaging.models import Blast, BlastStatus, Channel, Message, MessageStatus, MessageTemplate
@@ -319,6 +319,7 @@ class DemoClub:
 
     def done(self, person: Person, kind: str, at: dt.datetime, *, user: User | None = None, **fields) -> None:
         fields.setdefault("sentiment", self.weighted({Sentiment.POSITIVE: 5, Sentiment.NEUTRAL: 4, "": 1}))
+        fields.setdefault("outcome", self.outcome_for(kind))
         self.plan.interactions.append(
             InteractionFactory.build(
                 person=person,
@@ -360,8 +361,38 @@ class DemoClub:
         )
         self.plan.interaction_times.append(min(booked, self.now))
 
+    def outcome_for(self, kind: str) -> str:
+        """What came of it: calls are often not answered; a visit or class simply happened."""
+        if kind in (InteractionType.CALL, InteractionType.FOLLOW_UP):
+            return self.weighted(
+                {Outcome.REACHED: 6, Outcome.NO_ANSWER: 2, Outcome.LEFT_MESSAGE: 1, Outcome.BOOKED: 1}
+            )
+        if kind in (InteractionType.EMAIL, InteractionType.SMS, InteractionType.NOTE):
+            return ""
+        return Outcome.DONE
+
+    def texted_and_replied(self, person: Person) -> None:
+        """A text sent lately that they answered, and nobody has answered back yet (My day shows it)."""
+        sent = self.hours(self.now - days(self.rng.uniform(0.3, 3)))
+        self.done(
+            person,
+            InteractionType.SMS,
+            sent,
+            subject="Checked in by text",
+            response_received=True,
+            response_date=min(sent + days(self.rng.uniform(0.05, 0.25)), self.now - days(0.01)),
+            response_content=self.rng.choice(
+                (
+                    "Can you call me after 6?",
+                    "What does the family plan cost?",
+                    "Is the pool open on Sundays?",
+                )
+            ),
+        )
+
     def follow_up(self, person: Person, last_step: dt.datetime) -> None:
-        """Open pipelines usually have the next call planned; some are already overdue."""
+        """Open pipelines usually have the next call planned; some are already overdue; a few have
+        just answered a text instead."""
         roll = self.rng.random()
         if roll < 0.7:
             self.planned(
@@ -373,6 +404,8 @@ class DemoClub:
         elif roll < 0.82:
             overdue = self.hours(self.between(max(last_step, self.now - days(6)), self.now - days(0.1)))
             self.planned(person, InteractionType.CALL, overdue, booked=last_step)
+        elif roll < 0.88 and last_step < self.now - days(3):
+            self.texted_and_replied(person)
 
     def message(self, person: Person, template: str, sent: dt.datetime, **fields) -> None:
         tpl = self.templates[template]
