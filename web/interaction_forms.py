@@ -45,7 +45,11 @@ class InteractionLogForm(forms.Form):
     """Something that happened: a call made, a visit, a note. Type first, so one keystroke picks it."""
 
     interaction_type = forms.ChoiceField(
-        choices=InteractionType.choices, label="Type", initial=InteractionType.CALL
+        choices=InteractionType.choices,
+        label="Type",
+        initial=InteractionType.CALL,
+        # Opened in place, the form takes the keyboard: a letter picks the type, Tab moves on.
+        widget=forms.Select(attrs={"autofocus": True}),
     )
     subject = forms.CharField(max_length=255, required=False)
     content = forms.CharField(required=False, label="What happened", widget=forms.Textarea(attrs={"rows": 3}))
@@ -83,7 +87,12 @@ class InteractionLogForm(forms.Form):
 class InteractionScheduleForm(forms.Form):
     """A follow-up: what, when, and a note for whoever picks it up."""
 
-    interaction_type = forms.ChoiceField(choices=SCHEDULE_TYPES, label="Type", initial=InteractionType.CALL)
+    interaction_type = forms.ChoiceField(
+        choices=SCHEDULE_TYPES,
+        label="Type",
+        initial=InteractionType.CALL,
+        widget=forms.Select(attrs={"autofocus": True}),
+    )
     scheduled_at = forms.DateTimeField(label="When", widget=DateTimeInput())
     subject = forms.CharField(max_length=255, required=False)
     content = forms.CharField(required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 2}))
@@ -146,6 +155,7 @@ class InteractionCompleteForm(forms.Form):
     outcome = forms.ChoiceField(
         choices=_blank_first(Outcome.choices, "Choose…"),
         error_messages={"required": "Say what came of it."},
+        widget=forms.Select(attrs={"autofocus": True}),
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     duration_minutes = DurationField()
