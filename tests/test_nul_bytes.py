@@ -32,7 +32,7 @@ import web
 from extensions.services import ROLES
 from persons.models import Person
 from pipelines.rules import LEADS
-from tests.test_permissions import EXPECTATIONS, IN_URL, World, form_post_data
+from tests.test_permissions import EXPECTATIONS, World, form_post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -249,12 +249,14 @@ def test_a_nul_byte_in_any_value_posted_to_a_staff_url_is_refused_without_a_500(
     name, call, variant, world, client
 ):
     client.force_login(world.users["manager"])
-    keys = call.data(world.person_for("unassigned"), variant)
+    expectation = EXPECTATIONS[name]
+    first = world.person_for("unassigned")
+    keys = call.data(first, expectation.kwargs_for(world, first, variant))
     for key in keys:
         # A fresh person each time: an earlier post that was accepted (a ticked checkbox) must not
         # turn the next one into a refused stale edit before its values are even written.
         person = world.person_for("unassigned")
-        kwargs = {"pk": person.pk, **variant} if EXPECTATIONS[name].about == IN_URL else variant
+        kwargs = expectation.kwargs_for(world, person, variant)
         data = call.data(person, kwargs)
         response = client.post(
             reverse(name, kwargs=kwargs),

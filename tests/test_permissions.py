@@ -213,6 +213,14 @@ class Expectation:
     # More kwargs made for each person: the id of a row of theirs the URL names (an interaction).
     objects: Callable[[World, Person], dict[str, Any]] | None = None
 
+    def kwargs_for(self, world: World, person: Person, variant: dict[str, Any]) -> dict[str, Any]:
+        """The URL's kwargs for a request about `person`: its pk where the URL names it, the
+        variant, and the ids of the rows of theirs the URL names."""
+        kwargs = {"pk": person.pk, **variant} if self.about == IN_URL else dict(variant)
+        if self.objects:
+            kwargs.update(self.objects(world, person))
+        return kwargs
+
 
 def a_follow_up(world: World, person: Person) -> dict[str, Any]:
     """A follow-up of the person logged by a colleague who is none of the walked users: changing
@@ -560,9 +568,7 @@ def walk(world: World, client: Client, name: str, expectation: Expectation) -> N
             for target in TARGETS:
                 # A new person for every request, so each starts from the same rows.
                 person = world.person_for(target)
-                kwargs = {"pk": person.pk, **variant} if expectation.about == IN_URL else variant
-                if expectation.objects:
-                    kwargs = {**kwargs, **expectation.objects(world, person)}
+                kwargs = expectation.kwargs_for(world, person, variant)
                 check(
                     world, client, who=who, target=target, name=name, call=call, person=person, kwargs=kwargs
                 )
