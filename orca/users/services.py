@@ -19,8 +19,10 @@ def wants_morning_summary(user: User) -> bool:
 
 
 def wants_morning_summary_q() -> Q:
-    """wants_morning_summary as a filter; keep the two saying the same thing."""
-    return ~Q(settings__morning_summary=False)
+    """wants_morning_summary as a filter; keep the two saying the same thing. Containment, not a
+    key comparison: for a user without the key `settings->'morning_summary' = false` is NULL, and
+    NOT NULL would leave them out."""
+    return ~Q(settings__contains={MORNING_SUMMARY: False})
 
 
 @transaction.atomic
