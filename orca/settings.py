@@ -153,6 +153,13 @@ STATICFILES_DIRS = [
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Files attached to interactions: how big one may be, how many one interaction holds, and which
+# kinds (interactions.attachments.FILE_TYPES; checked by content, the name has to agree).
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", "10"))
+ATTACHMENT_TYPES = [
+    key.lower() for key in env_list("ATTACHMENT_TYPES", "pdf,png,jpeg,gif,webp,heic,txt,csv,docx,xlsx")
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Files attached to interactions: never served as static or media files, only through the
