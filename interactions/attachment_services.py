@@ -90,14 +90,15 @@ def interaction_log_with_attachments(
     made again under the row's lock by the attaching.
     """
     files = list(files)
+    if not files:
+        return interaction_log(person=person, user=user, **fields)
     try:
         attachments_check(files)
     except ValidationError as error:
         raise ValidationError({"attachments": error.messages}) from error
     with _files_removed_on_failure() as saved, transaction.atomic():
         interaction = interaction_log(person=person, user=user, **fields)
-        if files:
-            _attach(interaction=interaction, actor=user, files=files, saved=saved)
+        _attach(interaction=interaction, actor=user, files=files, saved=saved)
         return interaction
 
 

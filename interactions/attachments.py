@@ -257,6 +257,11 @@ def content_type_of(name: str) -> str:
     return found[0].content_type if found else "application/octet-stream"
 
 
+def attachment_label(name: str) -> str:
+    """The name a stored file was attached under, without its folders and random prefix."""
+    return name.rsplit("/", 1)[-1].split("-", 1)[-1]
+
+
 def attached_files(names: Iterable[str]) -> list[AttachedFile]:
     """The files of an interaction for a page. Sizes only from a local disk, where they cost a
     stat each: on S3 each would be a request, so they are left out there."""
@@ -275,7 +280,7 @@ def attached_files(names: Iterable[str]) -> list[AttachedFile]:
             AttachedFile(
                 name=name,
                 filename=filename,
-                label=filename.split("-", 1)[-1],
+                label=attachment_label(name),
                 content_type=content_type_of(name),
                 size=size,
             )

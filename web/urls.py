@@ -6,11 +6,22 @@ reverses "persons:…"); each later area has its own ("pipelines:…").
 
 from django.urls import include, path
 
-from .views import interactions, people, person, pipelines
+from .views import attachments, interactions, people, person, pipelines
 
 urlpatterns = [
     path(
-        "people/", include(([*people.urlpatterns, *person.urlpatterns, *interactions.urlpatterns], "persons"))
+        "people/",
+        include(
+            (
+                [
+                    *people.urlpatterns,
+                    *person.urlpatterns,
+                    *interactions.urlpatterns,
+                    *attachments.urlpatterns,
+                ],
+                "persons",
+            )
+        ),
     ),
     path("pipelines/", include((pipelines.urlpatterns, "pipelines"))),
 ]
