@@ -29,6 +29,10 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinp
 
 # The processes run as an unprivileged user that cannot change the code.
 RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin orca
+# Attached files (ATTACHMENTS_STORAGE=local) go outside the code, in a folder that user owns, so a
+# volume mounted there (docker compose's `media`) starts out writable by it.
+ENV MEDIA_ROOT=/data/media
+RUN mkdir -p /data/media && chown orca /data/media
 USER orca
 
 EXPOSE 8000

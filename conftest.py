@@ -1,4 +1,5 @@
-"""Fixtures every test may use: a user of each role, signed-in clients for them."""
+"""Fixtures every test may use: a user of each role, signed-in clients for them, and a storage
+for attached files of the test's own."""
 
 import pytest
 
@@ -47,3 +48,21 @@ def manager_client(client, manager_user):
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def attachment_storage(settings, tmp_path):
+    """Each test's attached files in its own folder, never in the project's media/.
+
+    Overriding STORAGES through the settings fixture makes Django drop its cached storages
+    (django.test.signals.storages_changed), both now and when the test ends.
+    """
+    location = tmp_path / "attachments"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
+    return location

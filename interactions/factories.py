@@ -8,8 +8,11 @@ interactions.services.person_contact_dates_refresh for the persons concerned).
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -92,3 +95,44 @@ class InteractionFactory(DjangoModelFactory):
         return model_class.objects.create(
             status=status, scheduled_at=scheduled_at, completed_at=completed_at, **fields
         )
+
+
+# --- Attached files -------------------------------------------------------------------------------
+
+
+def _office_zip(main_part: str, main_type: str) -> bytes:
+    """The smallest zip an Office Open XML reader (and attachments._office) takes for the kind."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Override PartName="/{main_part}" ContentType="{main_type}"/></Types>',
+        )
+        archive.writestr(main_part, "<document/>")
+    return buffer.getvalue()
+
+
+_WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+# The first bytes of each allowed kind (and some that are not), enough for the content check.
+SAMPLE_CONTENT = {
+    "pdf": b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n",
+    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 17,
+    "jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20,
+    "gif": b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
+    "webp": b"RIFF\x1a\x00\x00\x00WEBPVP8 " + b"\x00" * 14,
+    "heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
+    "txt": "Spoke with Ada about evening spin classes. Café at 6.\n".encode(),
+    "csv": b"name,visits\nAda,3\n",
+    "docx": _office_zip("word/document.xml", _WORD),
+    "xlsx": _office_zip("xl/workbook.xml", _EXCEL),
+    "exe": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00",
+    "docm": _office_zip("word/document.xml", "application/vnd.ms-word.document.macroEnabled.main+xml"),
+}
+
+
+def sample_file(kind: str, name: str | None = None) -> SimpleUploadedFile:
+    """An upload of that kind, named `name` (else sample.<kind>) whatever its content is."""
+    return SimpleUploadedFile(name or f"sample.{kind}", SAMPLE_CONTENT[kind])

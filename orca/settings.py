@@ -154,14 +154,53 @@ STATICFILES_DIRS = [
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+
+def attachments_storage() -> dict:
+    """Where attached files live: the local disk under MEDIA_ROOT, or with ATTACHMENTS_STORAGE=s3
+    an S3-compatible bucket (AWS, MinIO, R2...). The bucket's objects are private and reached only
+    through the download view; keys left unset fall back to boto3's own chain (an instance role)."""
+    kind = os.environ.get("ATTACHMENTS_STORAGE", "local").strip().lower()
+    if kind == "local":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT / "attachments"},
+        }
+    if kind != "s3":
+        raise ImproperlyConfigured(f"ATTACHMENTS_STORAGE is local or s3, not {kind!r}.")
+    bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+    if not bucket:
+        raise ImproperlyConfigured("ATTACHMENTS_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", "attachments"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            # Stored names carry a random part, so no two collide; checking first would cost a
+            # request per file.
+            "file_overwrite": True,
+        },
+    }
+
+
+# Files attached to interactions: how big one may be, how many one interaction holds, and which
+# kinds (interactions.attachments.FILE_TYPES; checked by content, the name has to agree).
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", "10"))
+ATTACHMENT_TYPES = [
+    key.lower() for key in env_list("ATTACHMENT_TYPES", "pdf,png,jpeg,gif,webp,heic,txt,csv,docx,xlsx")
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Files attached to interactions: never served as static or media files, only through the
     # download view, which checks who asks.
-    "attachments": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT / "attachments"},
-    },
+    "attachments": attachments_storage(),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING

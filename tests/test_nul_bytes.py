@@ -30,6 +30,8 @@ from django.urls import reverse
 
 import web
 from extensions.services import ROLES
+from interactions.models import Interaction
+from interactions.services import interaction_log
 from persons.models import Person
 from pipelines.rules import LEADS
 from tests.test_permissions import EXPECTATIONS, World, form_post_data
@@ -116,9 +118,11 @@ def form_arguments(world: World) -> dict[str, Any]:
 
 
 def instance_for(model: type[Model], person: Person) -> Model:
-    """The row a model form edits: the person, or their role extension."""
+    """The row a model form edits: the person, their role extension, or an interaction of theirs."""
     if model is Person:
         return person
+    if model is Interaction:
+        return interaction_log(person=person, user=None, interaction_type="call", subject="Walked call")
     for role, spec in ROLES.items():
         if spec.extension is model:
             return getattr(person, role)
@@ -179,8 +183,10 @@ def refusal(form: forms.BaseForm, bound: forms.BoundField) -> str:
         return f"{bound.name}: accepted, cleaned to {form.cleaned_data.get(bound.name)!r}"
     # A hidden field has nowhere to show an error; ConcurrencyForm moves its errors above the fields.
     said = bound.name in form.errors or (bound.is_hidden and NON_FIELD_ERRORS in form.errors)
-    # A checkbox is ticked by any value: it cleans to True, and the text goes no further.
-    if not said and not isinstance(bound.field.widget, forms.CheckboxInput):
+    # A checkbox is ticked by any value: it cleans to True, and the text goes no further. A file
+    # input reads only the uploaded files, never the posted text, so a NUL sent under its name
+    # reaches no value (an uploaded file's own name is made safe where it is stored).
+    if not said and not isinstance(bound.field.widget, forms.CheckboxInput | forms.FileInput):
         return f"{bound.name}: the NUL was dropped without an error beside the field"
     return ""
 

@@ -35,8 +35,10 @@ from django.utils import timezone
 
 from extensions.models import ReferralExtension
 from extensions.services import extension_change_status, person_set_roles
+from interactions.attachment_services import interaction_attachments_add
+from interactions.factories import sample_file
 from interactions.models import Interaction
-from interactions.services import interaction_schedule
+from interactions.services import interaction_log, interaction_schedule
 from messaging.factories import MessageFactory
 from orca.users.models import User
 from persons.models import Person
@@ -248,12 +250,29 @@ def to_settings(person: Person | None, kwargs: dict[str, Any]) -> str:
     return reverse("account:settings")
 
 
+def a_call_with_a_file(world: World, person: Person) -> dict[str, Any]:
+    """A call of the person with a file attached, logged by the same colleague as a_follow_up."""
+    call = interaction_log(
+        person=person, user=world.users["other_staff"], interaction_type="call", subject="Walked call"
+    )
+    call = interaction_attachments_add(interaction=call, actor=None, files=[sample_file("pdf")])
+    return {"interaction_pk": call.pk, "filename": call.attachments[0].rsplit("/", 1)[-1]}
+
+
 def a_message(world: World, person: Person) -> dict[str, Any]:
     return {"message_pk": MessageFactory(recipient=person, sender=None).pk}
 
 
 def log_data(person: Person | None, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "log", "interaction_type": "call", "subject": "Walked call", "outcome": "reached"}
+
+
+def log_with_a_file_data(person: Person | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {**log_data(person, kwargs), "attachments": sample_file("txt")}
+
+
+def attach_data(person: Person | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {"attachments": sample_file("csv")}
 
 
 def edit_data(person: Person | None, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -401,6 +420,7 @@ EXPECTATIONS: dict[str, Expectation] = {
             Call("GET", 200, htmx=True),
             Call("POST", 303, writes=True, data=log_data, redirect=to_timeline),
             Call("POST", 200, htmx=True, writes=True, data=log_data),
+            Call("POST", 303, writes=True, data=log_with_a_file_data, redirect=to_timeline),
         ),
     ),
     "persons:interaction": Expectation(
@@ -467,6 +487,31 @@ EXPECTATIONS: dict[str, Expectation] = {
         about=IN_URL,
         objects=a_follow_up,
         calls=(Call("POST", 303, EDITORS, writes=True, redirect=to_timeline), not_allowed("GET")),
+    ),
+    # A file is for whoever may see the person; attaching and removing change the entry.
+    "persons:interaction_attachment": Expectation(
+        about=IN_URL,
+        objects=a_call_with_a_file,
+        calls=(Call("GET", 200), not_allowed("POST")),
+    ),
+    "persons:interaction_attachments_add": Expectation(
+        about=IN_URL,
+        objects=a_follow_up,
+        calls=(
+            Call("GET", 200, EDITORS),
+            Call("GET", 200, EDITORS, htmx=True),
+            Call("POST", 303, EDITORS, writes=True, data=attach_data, redirect=to_timeline),
+            Call("POST", 200, EDITORS, htmx=True, writes=True, data=attach_data),
+        ),
+    ),
+    "persons:interaction_attachment_remove": Expectation(
+        about=IN_URL,
+        objects=a_call_with_a_file,
+        calls=(
+            Call("GET", 200, EDITORS),
+            Call("GET", 200, EDITORS, htmx=True),
+            Call("POST", 303, EDITORS, writes=True, redirect=to_timeline),
+        ),
     ),
     "persons:interaction_delete": Expectation(
         about=IN_URL,

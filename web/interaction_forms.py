@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
+from interactions.attachments import allowed_types
 from interactions.models import Interaction, InteractionType, Outcome, Sentiment
 from interactions.services import MAX_DURATION_MINUTES, Snooze
 from messaging.selectors import MESSAGES
@@ -41,6 +44,43 @@ class DurationField(forms.IntegerField):
         )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); cleans to a list, empty when none.
+
+    Only the size of each is read here: what a file is, and how many an interaction may hold,
+    interactions.attachments decides (the services ask it), so the rule lives in one place.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        # An empty file is refused by interactions.attachments, with its name in the message.
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        single_clean = super().clean
+        if isinstance(data, list | tuple):
+            cleaned = [single_clean(item, initial) for item in data]
+        else:
+            cleaned = [single_clean(data, initial)]
+        files = [file for file in cleaned if file]
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
+
+
+def _files_help() -> str:
+    kinds = ", ".join(t.label for t in allowed_types())
+    return (
+        f"Up to {settings.ATTACHMENT_MAX_FILES} files of {filesizeformat(settings.ATTACHMENT_MAX_BYTES)} "
+        f"each: {kinds}."
+    )
+
+
 class InteractionLogForm(forms.Form):
     """Something that happened: a call made, a visit, a note. Type first, so one keystroke picks it."""
 
@@ -66,6 +106,11 @@ class InteractionLogForm(forms.Form):
         required=False, label="What they said", widget=forms.Textarea(attrs={"rows": 2})
     )
     sentiment = forms.ChoiceField(choices=_blank_first(Sentiment.choices, "—"), required=False)
+    attachments = MultipleFileField(required=False, label="Files")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = _files_help()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -78,7 +123,7 @@ class InteractionLogForm(forms.Form):
 
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        data.pop("attachments", None)
+        data["files"] = data.pop("attachments", None) or []
         if data["response_received"]:
             data["response_date"] = data["completed_at"]
         return data
@@ -149,6 +194,16 @@ class InteractionEditForm(forms.ModelForm):
 
     def changes(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class InteractionAttachForm(forms.Form):
+    """More files for an interaction already logged."""
+
+    attachments = MultipleFileField(label="Files", error_messages={"required": "Choose a file to attach."})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = _files_help()
 
 
 class InteractionCompleteForm(forms.Form):

@@ -6,11 +6,22 @@ reverses "persons:…"); each later area has its own ("pipelines:…").
 
 from django.urls import include, path
 
-from .views import account, interactions, my_day, people, person, pipelines
+from .views import account, attachments, interactions, my_day, people, person, pipelines
 
 urlpatterns = [
     path(
-        "people/", include(([*people.urlpatterns, *person.urlpatterns, *interactions.urlpatterns], "persons"))
+        "people/",
+        include(
+            (
+                [
+                    *people.urlpatterns,
+                    *person.urlpatterns,
+                    *interactions.urlpatterns,
+                    *attachments.urlpatterns,
+                ],
+                "persons",
+            )
+        ),
     ),
     path("pipelines/", include((pipelines.urlpatterns, "pipelines"))),
     path("my-day/", include((my_day.urlpatterns, "my_day"))),

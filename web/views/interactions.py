@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from interactions.attachment_services import interaction_log_with_attachments
+from interactions.attachments import attached_files
 from interactions.models import Interaction
 from interactions.permissions import can_change_interaction
 from interactions.selectors import interaction_of_person
@@ -33,7 +35,6 @@ from interactions.services import (
     interaction_cancel,
     interaction_complete,
     interaction_delete,
-    interaction_log,
     interaction_reschedule,
     interaction_schedule,
     interaction_snooze,
@@ -97,6 +98,8 @@ def _entry_context(
         "changeable": {interaction.pk} if can_change_interaction(request.user, interaction) else set(),
         "snooze_choices": Snooze.choices,
         "next": safe_next(request),
+        # Only an open entry lists its files (a folded one counts them from the row).
+        "files": attached_files(interaction.attachments) if extra.get("open") else [],
         **extra,
     }
 
@@ -201,7 +204,7 @@ def _new_response(
 def _record(request: HttpRequest, person: Person, kind: str, form: Form) -> Interaction:
     if kind == SCHEDULE:
         return interaction_schedule(person=person, user=request.user, **form.service_kwargs())
-    return interaction_log(person=person, user=request.user, **form.service_kwargs())
+    return interaction_log_with_attachments(person=person, user=request.user, **form.service_kwargs())
 
 
 @require_http_methods(["GET", "POST"])
