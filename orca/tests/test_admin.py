@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from agenda.models import MorningSummary
 from extensions.admin import status_history_html
 from extensions.choices import LeadStatus
 from extensions.factories import RolePersonFactory
@@ -45,10 +46,21 @@ from relationships.models import ReferralCredit, Relationship
 
 pytestmark = pytest.mark.django_db
 
-ORCA_APPS = {"users", "persons", "extensions", "relationships", "interactions", "messaging", "pipelines"}
+ORCA_APPS = {
+    "users",
+    "persons",
+    "extensions",
+    "relationships",
+    "interactions",
+    "messaging",
+    "pipelines",
+    "agenda",
+}
 # Admins that never offer "add", and why: extensions exist because their person took the role;
-# the role views and messages are read-only; axes records sign-in attempts itself.
+# the role views and messages are read-only; axes records sign-in attempts itself, and the morning
+# summary job its claims.
 NEVER_ADD = {
+    MorningSummary,
     LeadExtension,
     ReferralExtension,
     MemberExtension,
@@ -103,6 +115,9 @@ def one_of_each(manager_user) -> dict:
         ),
         StageLimit: StageLimit.objects.get(pipeline="leads", status="new"),
         ClubClosedDay: ClubClosedDay.objects.create(date=dt.date(2026, 12, 25), reason="Christmas"),
+        MorningSummary: MorningSummary.objects.create(
+            user=manager_user, day=dt.date(2026, 12, 3), status="sent"
+        ),
         AccessAttempt: AccessAttempt.objects.create(
             **_axes_fields(), get_data="", post_data="", failures_since_start=1
         ),

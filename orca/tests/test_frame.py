@@ -79,7 +79,7 @@ def nav_links(html: str) -> list[str]:
 def test_nav_shows_people_but_not_admin_to_staff(staff_client):
     html = staff_client.get(SIGNED_IN_PAGE).content.decode()
 
-    assert nav_links(html) == ["People", "Leads", "Referrals", "Members"]
+    assert nav_links(html) == ["My day", "People", "Leads", "Referrals", "Members"]
     assert 'href="/admin/"' not in html
 
 
@@ -89,7 +89,7 @@ def test_nav_shows_admin_to_managers_and_admins(request, client_fixture):
 
     html = client.get(SIGNED_IN_PAGE).content.decode()
 
-    assert nav_links(html) == ["People", "Leads", "Referrals", "Members", "Admin"]
+    assert nav_links(html) == ["My day", "People", "Leads", "Referrals", "Members", "Admin"]
     assert '<a href="/admin/">Admin</a>' in html
 
 
