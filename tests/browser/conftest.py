@@ -89,7 +89,7 @@ def signed_in(page, live_server):
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live_server.url}/people/**")
+        page.wait_for_url(f"{live_server.url}/my-day/")  # home: the user's day
         return page
 
     return sign_in
