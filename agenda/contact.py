@@ -81,13 +81,18 @@ def _how(person: Person) -> str:
     return f"Best {times}" if times else ""
 
 
-def contact_advice(person: Person, *, now: dt.datetime) -> ContactAdvice:
-    """When and how the person may be contacted, from their own row (no query)."""
+def contact_advice(person: Person, *, now: dt.datetime, answering: bool = False) -> ContactAdvice:
+    """When and how the person may be contacted, from their own row (no query).
+
+    `answering`: the contact answers something they sent. How often they like to hear from the
+    club is about contact the club starts, so it does not hold an answer back; a do-not-contact
+    date still does.
+    """
     waits: list[tuple[dt.datetime, str]] = []
     if person.do_not_contact_until and person.do_not_contact_until > now:
         waits.append((person.do_not_contact_until, "asked not to be contacted before then"))
     interval = FREQUENCY_INTERVALS.get(person.contact_frequency_preference)
-    if interval and person.last_contacted and person.last_contacted + interval > now:
+    if interval and not answering and person.last_contacted and person.last_contacted + interval > now:
         phrase = FREQUENCY_PHRASES[person.contact_frequency_preference]
         waits.append(
             (

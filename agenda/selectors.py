@@ -200,10 +200,11 @@ def _counts(querysets: list[QuerySet]) -> list[int]:
 def _row(item: Person | Interaction, key: str, day: Day) -> Row:
     if isinstance(item, Person):
         return Row(person=item, advice=contact_advice(item, now=day.now))
-    advice = contact_advice(item.person, now=day.now)
     if key == "replies":
-        return Row(person=item.person, advice=advice, reply=item)
-    return Row(person=item.person, advice=advice, follow_up=item)
+        return Row(
+            person=item.person, advice=contact_advice(item.person, now=day.now, answering=True), reply=item
+        )
+    return Row(person=item.person, advice=contact_advice(item.person, now=day.now), follow_up=item)
 
 
 def my_day(*, user: User, now: dt.datetime | None = None, rows: int = SECTION_ROWS) -> list[Section]:

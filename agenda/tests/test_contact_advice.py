@@ -80,3 +80,11 @@ def test_only_when_needed_is_noted_but_does_not_hold_contact_back():
     advice = contact_advice(person(contact_frequency_preference="only_when_needed"), now=NOW)
 
     assert advice.fine_now and advice.notes == ("Asked to be contacted only when needed",)
+
+
+def test_answering_their_reply_is_not_held_back_by_how_often_they_like_to_hear_from_the_club():
+    asked = person(contact_frequency_preference="weekly", last_contacted=NOW - dt.timedelta(days=1))
+    blocked = person(do_not_contact_until=NOW + dt.timedelta(days=3))
+
+    assert contact_advice(asked, now=NOW, answering=True).fine_now
+    assert not contact_advice(blocked, now=NOW, answering=True).fine_now
