@@ -51,6 +51,19 @@ def a_follow_up(person: Person, user: User, at: dt.datetime, subject: str) -> In
     return follow_up
 
 
+def a_reply(person: Person, user: User, texted_at: dt.datetime, said: str) -> Interaction:
+    """A text the club sent, which the person answered an hour later."""
+    return interaction_log(
+        person=person,
+        user=user,
+        interaction_type="sms",
+        completed_at=texted_at,
+        response_received=True,
+        response_date=texted_at + dt.timedelta(hours=1),
+        response_content=said,
+    )
+
+
 @dataclass
 class PreparedDay:
     now: dt.datetime
@@ -110,26 +123,9 @@ def prepared_day(staff_user, other_staff_user) -> PreparedDay:
         MemberExtension.objects.filter(person=member).update(churn_risk=risk, membership_status=status)
 
     # Replies: texted, answered an hour later, nobody back yet; not one answered by a later call.
-    waiting = a_person(me, "Rita")
-    interaction_log(
-        person=waiting,
-        user=me,
-        interaction_type="sms",
-        completed_at=hours(-3),
-        response_received=True,
-        response_date=hours(-2),
-        response_content="Can you call me after six?",
-    )
+    a_reply(a_person(me, "Rita"), me, hours(-3), "Can you call me after six?")
     answered = a_person(me, "Rob")
-    interaction_log(
-        person=answered,
-        user=me,
-        interaction_type="sms",
-        completed_at=hours(-3),
-        response_received=True,
-        response_date=hours(-2),
-        response_content="Is the pool open?",
-    )
+    a_reply(answered, me, hours(-3), "Is the pool open?")
     interaction_log(person=answered, user=me, interaction_type="call", completed_at=hours(-1))
 
     day.shown = {
