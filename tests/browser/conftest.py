@@ -82,14 +82,18 @@ def csp_violations(context: BrowserContext):
 
 @pytest.fixture
 def signed_in(page, live_server):
-    """Return a function that signs a user in through the real sign-in form."""
+    """Return a function that signs a user in through the real sign-in form.
 
-    def sign_in(user):
-        page.goto(f"{live_server.url}/accounts/login/")
+    It lands on the people list, where most flows start; `then="/"` follows the sign-in home, to
+    the user's day.
+    """
+
+    def sign_in(user, then: str = "/people/"):
+        page.goto(f"{live_server.url}/accounts/login/?next={then}")
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live_server.url}/my-day/")  # home: the user's day
+        page.wait_for_url(f"{live_server.url}{'/my-day/' if then == '/' else then}")
         return page
 
     return sign_in

@@ -29,7 +29,7 @@ def test_a_lead_gets_a_next_step_from_my_day_which_is_then_snoozed_and_another_c
     lena = make_person("Lena", "Lead", roles={"lead"}, assigned_to=staff_user)
     olga = make_person("Olga", "Overdue", assigned_to=staff_user)
     overdue = a_follow_up(olga, staff_user, timezone.now() - dt.timedelta(hours=3), "Promised a call back")
-    signed_in(staff_user)
+    signed_in(staff_user, then="/")  # home is the user's day
     expect(page.get_by_role("heading", name="My day", level=1)).to_be_visible()
     expect(count_of(page, "leads")).to_have_text("1")
     expect(count_of(page, "overdue")).to_have_text("1")

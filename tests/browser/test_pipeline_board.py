@@ -34,7 +34,7 @@ def sign_in_without_javascript(browser: Browser, live_server, user) -> Page:
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/people/**")
+    page.wait_for_url(f"{live_server.url}/my-day/")  # home: the user's day
     return page
 
 
