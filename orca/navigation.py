@@ -1,6 +1,6 @@
 """The staff app's main navigation: one list, in the order shown.
 
-A later section adds one NavEntry here (Network, Messages, My day);
+A later section adds one NavEntry here (Network, Messages);
 nothing else changes. An entry names its URL and who sees it; the {% main_nav %} tag
 (orca/templatetags/orca_ui.py) reverses the URL, keeps the entries the user may see and marks
 the current section.
@@ -32,6 +32,7 @@ class NavEntry:
 
 
 NAV_ENTRIES: tuple[NavEntry, ...] = (
+    NavEntry("My day", "my_day:day"),
     NavEntry("People", "persons:list"),
     NavEntry("Leads", "pipelines:board", args=("leads",)),
     NavEntry("Referrals", "pipelines:board", args=("referrals",)),

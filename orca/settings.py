@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "interactions",
     "messaging",
     "pipelines",
+    "agenda",
     "web",
     "orca",
 ]
@@ -191,6 +192,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pipelines.tasks.churn_risk_refresh",
         "schedule": crontab(hour=int(os.environ.get("CHURN_JOB_HOUR", "3")), minute=15),
     },
+    "morning-summaries": {
+        "task": "agenda.tasks.morning_summaries_dispatch",
+        "schedule": crontab(
+            hour=int(os.environ.get("MORNING_SUMMARY_HOUR", "7")),
+            minute=int(os.environ.get("MORNING_SUMMARY_MINUTE", "0")),
+        ),
+    },
 }
 
 EMAIL_BACKEND = os.environ.get(
@@ -221,6 +229,9 @@ REFERRAL_REWARD = Decimal(os.environ.get("REFERRAL_REWARD", "50.00"))
 # start; "later today" never lands after its end.
 DAY_START_HOUR = int(os.environ.get("DAY_START_HOUR", "9"))
 DAY_END_HOUR = int(os.environ.get("DAY_END_HOUR", "20"))
+# Where the staff app is, for links in emails (the morning summary), which have no request to take
+# a host from.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Behind a TLS-terminating proxy (a load balancer, docker compose behind nginx): how many proxies
 # add themselves to X-Forwarded-For. 0 means clients connect directly. Used to find the client's

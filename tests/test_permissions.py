@@ -210,10 +210,11 @@ class Expectation:
     calls: tuple[Call, ...]
     about: str = NOBODY
     variants: tuple[dict[str, Any], ...] = ({},)  # kwargs besides pk, each one tried
-    # More kwargs made for each person: the id of a row of theirs the URL names (an interaction).
-    objects: Callable[[World, Person], dict[str, Any]] | None = None
+    # More kwargs made for each request: the id of a row of the person's the URL names (an
+    # interaction), or of a user (whose day); person is None for a URL about nobody.
+    objects: Callable[[World, Person | None], dict[str, Any]] | None = None
 
-    def kwargs_for(self, world: World, person: Person, variant: dict[str, Any]) -> dict[str, Any]:
+    def kwargs_for(self, world: World, person: Person | None, variant: dict[str, Any]) -> dict[str, Any]:
         """The URL's kwargs for a request about `person`: its pk where the URL names it, the
         variant, and the ids of the rows of theirs the URL names."""
         kwargs = {"pk": person.pk, **variant} if self.about == IN_URL else dict(variant)
@@ -233,6 +234,18 @@ def a_follow_up(world: World, person: Person) -> dict[str, Any]:
         scheduled_at=timezone.now() + dt.timedelta(days=2, hours=3),
     )
     return {"interaction_pk": planned.pk}
+
+
+def a_colleagues_day(world: World, person: Person | None) -> dict[str, Any]:
+    return {"user_pk": world.users["other_staff"].pk}
+
+
+def to_my_day(person: Person | None, kwargs: dict[str, Any]) -> str:
+    return reverse("my_day:day")
+
+
+def to_settings(person: Person | None, kwargs: dict[str, Any]) -> str:
+    return reverse("account:settings")
 
 
 def a_message(world: World, person: Person) -> dict[str, Any]:
@@ -274,7 +287,19 @@ def not_allowed(method: str) -> Call:
 
 
 EXPECTATIONS: dict[str, Expectation] = {
-    "home": Expectation(calls=(Call("GET", 302, redirect=to_list),)),
+    "home": Expectation(calls=(Call("GET", 302, redirect=to_my_day),)),
+    "my_day:day": Expectation(calls=(Call("GET", 200), Call("GET", 200, htmx=True), not_allowed("POST"))),
+    "my_day:user_day": Expectation(
+        objects=a_colleagues_day,
+        calls=(Call("GET", 200, MANAGERS), Call("GET", 200, MANAGERS, htmx=True), not_allowed("POST")),
+    ),
+    # A user's own settings live in users, which is not among the walked data tables.
+    "account:settings": Expectation(
+        calls=(
+            Call("GET", 200),
+            Call("POST", 303, data=lambda p, k: {"morning_summary": "on"}, redirect=to_settings),
+        ),
+    ),
     "persons:list": Expectation(
         calls=(Call("GET", 200), Call("GET", 200, htmx=True), not_allowed("POST")),
     ),
@@ -563,7 +588,8 @@ def walk(world: World, client: Client, name: str, expectation: Expectation) -> N
             client.force_login(world.users[who])
         for call, variant in itertools.product(expectation.calls, expectation.variants):
             if expectation.about == NOBODY:
-                check(world, client, who=who, target=None, name=name, call=call, person=None, kwargs=variant)
+                kwargs = expectation.kwargs_for(world, None, variant)
+                check(world, client, who=who, target=None, name=name, call=call, person=None, kwargs=kwargs)
                 continue
             for target in TARGETS:
                 # A new person for every request, so each starts from the same rows.

@@ -45,11 +45,11 @@ def test_anonymous_is_sent_to_the_admin_login_from_admin(client):
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_signed_in_user_is_sent_from_home_to_the_people_list(staff_client):
+def test_signed_in_user_is_sent_from_home_to_their_day(staff_client):
     response = staff_client.get("/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/people/"
+    assert response["Location"] == "/my-day/"
 
 
 @pytest.mark.django_db

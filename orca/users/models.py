@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from orca.db import TimeStampedModel, choices_check
 
 # Apps whose models managers administer in full; users they may only look up (for assignment).
-MANAGED_APPS = {"persons", "extensions", "relationships", "interactions", "messaging", "pipelines"}
+MANAGED_APPS = {"persons", "extensions", "relationships", "interactions", "messaging", "pipelines", "agenda"}
 
 
 class Role(models.TextChoices):

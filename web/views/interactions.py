@@ -125,6 +125,27 @@ def _done(
     return see_other(_person_url(person))
 
 
+def _refused_elsewhere(request: HttpRequest, reasons: list[str]) -> HttpResponse | None:
+    """A refusal of an action posted from another page (My day) with htmx and a `next`: that page
+    stays as it is (HX-Reswap: none) and the reasons show in its message region. None otherwise:
+    the caller answers with the entry and its form, as on the person page."""
+    if not (request.htmx and safe_next(request)):
+        return None
+    for reason in reasons:
+        messages.error(request, reason)
+    response = render(request, "interactions/entry.html#removed", {}, status=422)
+    response["HX-Reswap"] = "none"
+    return response
+
+
+def _form_reasons(form: Form) -> list[str]:
+    return [
+        f"{form.fields[name].label or name.capitalize()}: {error}" if name in form.fields else error
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+
+
 def _said(template: str, interaction: Interaction) -> str:
     """The success message: "{label}" is the type, "{at}" the time it is now planned for."""
     at = interaction.scheduled_at
@@ -262,14 +283,15 @@ def _form_view(
     if request.method == "GET":
         return _form_response(request, person, interaction, make_form(interaction, None), action)
     form = make_form(interaction, request.POST)
-    if not form.is_valid():
-        return _form_response(request, person, interaction, form, action, status=422)
-    try:
-        changed = apply(interaction, form)
-    except ValidationError as error:
-        _add_service_errors(form, error)
-        return _form_response(request, person, interaction, form, action, status=422)
-    return _done(request, person, changed, _said(done, changed))
+    if form.is_valid():
+        try:
+            changed = apply(interaction, form)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            return _done(request, person, changed, _said(done, changed))
+    refused = _refused_elsewhere(request, _form_reasons(form))
+    return refused or _form_response(request, person, interaction, form, action, status=422)
 
 
 @require_http_methods(["GET", "POST"])
@@ -340,7 +362,8 @@ def _post_action(
             raise ValidationError([error for errors in form.errors.values() for error in errors])
         changed = apply(interaction)
     except ValidationError as error:
-        return _entry_response(request, person, interaction, status=422, errors=error.messages)
+        refused = _refused_elsewhere(request, error.messages)
+        return refused or _entry_response(request, person, interaction, status=422, errors=error.messages)
     return _done(request, person, changed, _said(done, changed))
 
 
