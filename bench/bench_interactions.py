@@ -49,6 +49,7 @@ from persons.models import Person
 TIMELINE_BUDGET_MS = 50  # the person page with a 2,000-entry timeline, and its other pages
 LOG_BUDGET_MS = 50  # logging an interaction
 MY_DAY_BUDGET_MS = 100  # My day for a user with 2,000 assigned persons
+MY_DAY_MIN_ROWS = 7 * 25 - 50  # the bench user's sections are (nearly) all full
 
 MYDAY_EMAIL = "bench.myday@example.com"
 TIMELINE_EMAIL = "bench.timeline@example.com"
@@ -58,6 +59,7 @@ PAGE = 20  # web.views.person.TIMELINE_PAGE_SIZE
 HTMX = {"HX-Request": "true"}
 
 _ENTRY = re.compile(r'class="timeline__item timeline__item--(?:interaction|message)\b')
+_DAY_ROW = re.compile(r'<li class="day-row[ "]')
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Case:
     budget_ms: int
     expect_status: int = 200
     expect_entries: int | None = None  # timeline entries the answer must show
+    min_rows: int | None = None  # My day rows the answer must show at least
     skip: str = ""
     cleanup: Callable[[], None] | None = None
 
@@ -79,10 +82,12 @@ class Result:
     timing: Timing | None  # None: skipped
 
     @property
-    def entries(self) -> int | str:
+    def shown(self) -> int | str:
+        """Timeline entries, or for My day its rows, on the last answer."""
         if self.timing is None:
             return "—"
-        return len(_ENTRY.findall(self.timing.response.content.decode()))
+        pattern = _DAY_ROW if self.case.group == "my day" else _ENTRY
+        return len(pattern.findall(self.timing.response.content.decode()))
 
     @property
     def ok(self) -> bool:
@@ -253,12 +258,23 @@ def cases(manager: Client, myday: Client, myday_pk, person: Person, small: Perso
                 cleanup=logger.cleanup,
             )
         )
-    for label, client, name, args in (
-        ("My day, the user's own (2,000 persons)", myday, "my_day:day", None),
-        ("My day of that user, seen by a manager", manager, "my_day:user_day", [myday_pk]),
+    # My day: seven sections of up to 25 rows; the bench user's day fills every one of them.
+    for label, client, name, args, headers in (
+        ("My day, the user's own (2,000 persons)", myday, "my_day:day", None, {}),
+        ("My day, htmx partial (the answer after complete or snooze)", myday, "my_day:day", None, HTMX),
+        ("My day of that user, seen by a manager", manager, "my_day:user_day", [myday_pk], {}),
     ):
         url, skip = my_day_url(name, args)
-        found.append(Case("my day", label, get(client, url) if url else None, MY_DAY_BUDGET_MS, skip=skip))
+        found.append(
+            Case(
+                "my day",
+                label,
+                get(client, url, **headers) if url else None,
+                MY_DAY_BUDGET_MS,
+                min_rows=MY_DAY_MIN_ROWS,
+                skip=skip,
+            )
+        )
     return found
 
 
@@ -273,6 +289,10 @@ def check(case: Case, response) -> list[str]:
         shown = len(_ENTRY.findall(response.content.decode()))
         if shown != case.expect_entries:
             problems.append(f"{shown} timeline entries, expected {case.expect_entries}")
+    if case.min_rows is not None:
+        rows = len(_DAY_ROW.findall(response.content.decode()))
+        if rows < case.min_rows:
+            problems.append(f"{rows} My day rows, expected at least {case.min_rows}")
     return problems
 
 
@@ -295,7 +315,7 @@ def print_table(results: list[Result]) -> None:
         return [
             r.case.group,
             r.case.name,
-            r.entries,
+            r.shown,
             t.queries,
             f"{t.median:.0f}",
             f"{t.p95:.0f}",
@@ -346,6 +366,13 @@ def main() -> None:
         default="",
         help="run only cases whose group or name contains one of these (comma-separated)",
     )
+    parser.add_argument(
+        "--explain",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after each case, EXPLAIN (ANALYZE, BUFFERS) its N slowest SELECTs (of the last repetition)",
+    )
     args = parser.parse_args()
 
     hint = "fill the database with bench/make_large_db.py and bench/make_activity.py first."
@@ -366,7 +393,12 @@ def main() -> None:
             for c in cases(signed_in(manager_user), signed_in(myday), myday.pk, person, small)
             if common.matches(args.only, c.group, c.name)
         ]
-        results = [run_case(case, args.repeat) for case in selected]
+        results = []
+        for case in selected:
+            results.append(run_case(case, args.repeat))
+            if args.explain and results[-1].timing is not None:
+                print(f"\n==== {case.group} / {case.name}")
+                common.explain_slowest(results[-1].timing.last_queries, args.explain)
     print_table(results)
     common.finish(
         [(f"{r.case.group} / {r.case.name}", r.ok, r.timing.problems if r.timing else []) for r in results]

@@ -33,7 +33,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
@@ -120,6 +120,7 @@ class Timing:
     queries: int = 0  # the most any repetition asked
     problems: list[str] = field(default_factory=list)
     response: object = None  # the last repetition's
+    last_queries: list[dict] = field(default_factory=list)  # the last repetition's, with their times
 
     @property
     def median(self) -> float:
@@ -159,7 +160,7 @@ def measure(send: Callable[[], object], repeat: int, check: Check | None = None)
         timing.queries = max(timing.queries, len(queries))
         if check is not None:
             timing.problems += check(response, queries)
-        timing.response = response
+        timing.response, timing.last_queries = response, queries
     timing.problems = sorted(set(timing.problems))
     return timing
 
@@ -170,6 +171,18 @@ def status_check(expected: int) -> Check:
         return [] if status == expected else [f"status {status}, expected {expected}"]
 
     return check
+
+
+def explain_slowest(queries: list[dict], count: int) -> None:
+    """Print EXPLAIN (ANALYZE, BUFFERS) of the `count` slowest SELECTs among `queries` (as captured,
+    parameters in place), in a transaction that is rolled back."""
+    selects = [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    for query in sorted(selects, key=lambda q: float(q["time"]), reverse=True)[:count]:
+        print(f"\n-- {float(query['time']) * 1000:.1f} ms: {query['sql'][:300]}")
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"].replace("%", "%%"))
+            print("\n".join(row[0] for row in cursor.fetchall()))
+            transaction.set_rollback(True)
 
 
 # --- Choosing and reporting ------------------------------------------------------------------------

@@ -25,8 +25,11 @@ bench/README.md for the figures):
 
 The interactions are inserted in ten batches of persons, each committed with a row in
 `bench_activity_batches`; the other steps are recorded in `bench_activity_steps`. A second run
-skips what is done (an interrupted run continues), so it is safe to run again. While the first
-batches load, the secondary indexes of interactions are dropped (their definitions kept in
+skips what is done (an interrupted run continues), so it is safe to run again. My day's sections
+are relative to the day the data was made (follow-ups today, appointments today, trials ending
+within three days): `--today` moves the My day user's day to the day it runs, for a later bench.
+
+While the first batches load, the secondary indexes of interactions are dropped (their definitions kept in
 `bench_saved_indexes`) and built again at the end: an interrupted run rebuilds them when run
 again.
 """
@@ -356,6 +359,29 @@ MYDAY_SQL = [
                                   AS sent) t""",
 ]
 
+# --today: the My day user's day moved to the day of the run (its sections "today", "overdue", the
+# trials ending in three days and today's appointments are relative to the day the step ran).
+MYDAY_TODAY_SQL = [
+    """UPDATE interactions i SET scheduled_at = i.scheduled_at + d.shift,
+           completed_at = i.completed_at + d.shift, response_date = i.response_date + d.shift,
+           created_at = i.created_at + d.shift,
+           updated_at = i.updated_at + d.shift
+       FROM (SELECT date_trunc('day', %(now)s::timestamptz) - date_trunc('day', done_at) AS shift
+             FROM bench_activity_steps WHERE step = 'myday') d
+       WHERE i.user_id = %(user)s AND d.shift > interval '0'
+         AND (i.status = 'scheduled' OR (i.response_received AND i.subject = 'Checked in by text'))""",
+    MYDAY_SQL[1],  # the trials
+    MYDAY_SQL[2],  # the appointments
+    "UPDATE bench_activity_steps SET done_at = %(now)s WHERE step = 'myday'",
+    """UPDATE persons p SET last_contacted = a.last_contacted, next_scheduled_contact = a.next_scheduled
+       FROM (SELECT i.person_id,
+                    max(i.completed_at) FILTER (WHERE i.status = 'completed') AS last_contacted,
+                    min(i.scheduled_at) FILTER (WHERE i.status = 'scheduled') AS next_scheduled
+             FROM interactions i JOIN bench_myday_persons b ON b.person_id = i.person_id
+             GROUP BY i.person_id) a
+       WHERE a.person_id = p.id""",
+]
+
 CONTACT_DATES_SQL = """
 UPDATE persons p SET last_contacted = a.last_contacted, next_scheduled_contact = a.next_scheduled
 FROM (SELECT person_id,
@@ -417,6 +443,11 @@ def restore_indexes(cursor, started: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--today",
+        action="store_true",
+        help="move the My day user's follow-ups, trials and appointments to today (for a later run)",
+    )
     parser.add_argument(
         "--refresh",
         action="store_true",
@@ -500,6 +531,11 @@ def main() -> None:
                     cursor.execute(sql(statement), params)
                 step(cursor, "myday", f"{MYDAY_EMAIL}: 2,000 persons assigned, their day set up", started)
             changed = True
+        if args.today and "myday" in done:
+            with transaction.atomic():
+                for statement in MYDAY_TODAY_SQL:
+                    cursor.execute(sql(statement), params)
+            print(f"{MYDAY_EMAIL}: the day moved to today ({time.monotonic() - started:.0f}s)", flush=True)
         if changed or args.refresh or "contact_dates" not in done:
             cursor.execute(CONTACT_DATES_SQL)
             updated = cursor.rowcount
