@@ -5,9 +5,10 @@
 
 Every request goes through the whole Django stack (django.test.Client, signed in as a manager with
 force_login): URL routing, the filter form, the selector, keyset paging and the template. Each case
-is requested once to warm the caches, then --repeat times; the table shows the median and the
+is requested once to warm the caches, then --repeat times (bench/common.py times them); the table
+shows the median, the 95th percentile (nearest rank; with 5 repetitions, the slowest) and the
 slowest time, the time PostgreSQL spent (sum over the request's queries, median) and the number of
-SQL queries per request.
+SQL queries per request. The budgets here apply to the median.
 
 The run fails (exit status 1) when a median exceeds its budget, a page answers with an unexpected
 status, a search does not put the expected person first, or any query counts the persons table
@@ -21,33 +22,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import html
-import os
 import re
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orca.settings")
-# DEBUG only lets the settings start without a production SECRET_KEY and static manifest; the
-# requests themselves run with DEBUG off (see main), as in production.
-os.environ.setdefault("DEBUG", "1")
+import common  # first: sets up Django for the bench database
+from common import MANAGER_ROLES, Timing, first_user, measure, production, require_rows, signed_in
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from orca.users.models import Role, User  # noqa: E402
-from persons.models import Person  # noqa: E402
+from orca.users.models import User
+from persons.models import Person
 
 LIST_URL = "/people/"
 
@@ -83,19 +71,12 @@ class Case:
 @dataclass
 class Result:
     case: Case
-    times_ms: list[float]
-    sql_ms: list[float]
-    queries: int
+    timing: Timing
     rows: int
-    problems: list[str]
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times_ms)
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.median <= self.case.budget_ms
+        return not self.timing.problems and self.timing.median <= self.case.budget_ms
 
 
 # --- Sample data the cases need ------------------------------------------------------------------
@@ -123,27 +104,8 @@ def pick_sample() -> Sample:
     return Sample(str(person.pk), person.full_name, person.email, person.phone)
 
 
-def estimated_persons() -> int:
-    """The planner's row estimate: exact enough for a size check, and free (no COUNT(*))."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'persons'::regclass")
-        estimate = cursor.fetchone()[0]
-        if estimate < 0:  # never analysed
-            cursor.execute("ANALYZE persons")
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'persons'::regclass")
-            estimate = cursor.fetchone()[0]
-    return estimate
-
-
 def manager() -> User:
-    user = User.objects.filter(is_active=True, role__in=[Role.MANAGER, Role.ADMIN]).order_by("email").first()
-    if user is None:
-        sys.exit(
-            "No active manager in this database. Create one, e.g.\n"
-            '  .venv/bin/python manage.py shell -c "from orca.users.models import User; '
-            "User.objects.create_user(email='bench.manager@example.com', password='…', role='manager')\""
-        )
-    return user
+    return first_user(MANAGER_ROLES, "manager")
 
 
 # --- The cases -----------------------------------------------------------------------------------
@@ -297,22 +259,16 @@ def run_case(client: Client, case: Case, repeat: int) -> Result:
         def send(client: Client) -> object:
             return client.get(url)
 
-    send(client)  # warm-up: caches, template loading
-    times, sql_times, problems = [], [], []
-    queries = rows = 0
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = send(client)
-            times.append((time.perf_counter() - started) * 1000)
-        sql_times.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
-        queries = max(queries, len(captured.captured_queries))
-        problems += check(case, response, captured.captured_queries)
+    def inspect(response, queries: list[dict]) -> list[str]:
+        problems = check(case, response, queries)
         names = [name for _, name in _ROW_NAME.findall(response.content.decode())]
-        rows = len(names)
         if case.expect_first and (not names or html.unescape(names[0]) != case.expect_first):
             problems.append(f"first row is {names[:1]}, expected {case.expect_first!r}")
-    return Result(case, times, sql_times, queries, rows, sorted(set(problems)))
+        return problems
+
+    timing = measure(lambda: send(client), repeat, inspect)
+    rows = len(_ROW_NAME.findall(timing.response.content.decode()))
+    return Result(case, timing, rows)
 
 
 def check(case: Case, response, captured: list[dict]) -> list[str]:
@@ -326,17 +282,25 @@ def check(case: Case, response, captured: list[dict]) -> list[str]:
 
 
 def print_table(results: list[Result]) -> None:
-    print("| group | case | rows | queries | median ms | max ms | SQL ms | budget ms | ok |")
-    print("|---|---|--:|--:|--:|--:|--:|--:|---|")
-    for r in results:
-        print(
-            f"| {r.case.group} | {r.case.name} | {r.rows} | {r.queries} | {r.median:.0f} | "
-            f"{max(r.times_ms):.0f} | {statistics.median(r.sql_ms):.0f} | {r.case.budget_ms} | "
-            f"{'yes' if r.ok else 'NO'} |"
-        )
-    for r in results:
-        for problem in r.problems:
-            print(f"PROBLEM {r.case.group} / {r.case.name}: {problem}")
+    common.print_table(
+        ["group", "case", "rows", "queries", "median ms", "p95 ms", "max ms", "SQL ms", "budget ms", "ok"],
+        (
+            [
+                r.case.group,
+                r.case.name,
+                r.rows,
+                r.timing.queries,
+                f"{r.timing.median:.0f}",
+                f"{r.timing.p95:.0f}",
+                f"{r.timing.slowest:.0f}",
+                f"{r.timing.sql_median:.0f}",
+                r.case.budget_ms,
+                "yes" if r.ok else "NO",
+            ]
+            for r in results
+        ),
+        right=range(2, 9),
+    )
 
 
 def main() -> None:
@@ -351,26 +315,18 @@ def main() -> None:
     parser.add_argument("--only", default="", help="run only cases whose group or name contains this")
     args = parser.parse_args()
 
-    persons = estimated_persons()
-    if persons < args.min_persons:
-        sys.exit(
-            f"persons holds about {persons:,} rows, fewer than --min-persons {args.min_persons:,}: "
-            "fill it with bench/make_large_db.py first."
-        )
+    persons = require_rows(
+        "persons", args.min_persons, "--min-persons", "fill it with bench/make_large_db.py first."
+    )
     user = manager()
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
+    client = signed_in(user)
     sample = pick_sample()
     selected = [c for c in cases(sample, user) if args.only.lower() in f"{c.group} {c.name}".lower()]
     print(f"persons ≈ {persons:,}; signed in as {user.email} ({user.role}); {args.repeat} repetitions\n")
-    with override_settings(DEBUG=False):
+    with production():
         results = [run_case(client, case, args.repeat) for case in selected]
     print_table(results)
-    failed = [r for r in results if not r.ok]
-    if failed:
-        print(f"\n{len(failed)} of {len(results)} cases over budget or wrong.")
-        sys.exit(1)
-    print(f"\nAll {len(results)} cases within budget.")
+    common.finish([(f"{r.case.group} / {r.case.name}", r.ok, r.timing.problems) for r in results])
 
 
 if __name__ == "__main__":

@@ -28,33 +28,19 @@ from __future__ import annotations
 
 import argparse
 import html
-import math
-import os
 import re
-import statistics
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orca.settings")
-# DEBUG only lets the settings start without a production SECRET_KEY and static manifest; the
-# requests themselves run with DEBUG off (see main), as in production.
-os.environ.setdefault("DEBUG", "1")
+import common  # first: sets up Django for the bench database
+from common import MANAGER_ROLES, Timing, first_user, load_average, measure, production, signed_in
+from django.db import connection
+from django.test import Client
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
-
-from extensions.models import LeadExtension, MemberExtension, ReferralExtension  # noqa: E402
-from orca.users.models import Role, User  # noqa: E402
+from extensions.models import LeadExtension, MemberExtension, ReferralExtension
+from orca.users.models import Role, User
 
 # The budgets of the issue, for the 95th percentile of a request, whole stack included.
 BOARD_BUDGET_MS = 100  # all columns, their first cards and their counts
@@ -100,40 +86,17 @@ class Case:
 @dataclass
 class Result:
     case: Case
-    times_ms: list[float]
-    sql_ms: list[float]
-    queries: int
+    timing: Timing
     cards: int
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times_ms)
-
-    @property
-    def p95(self) -> float:
-        """Nearest rank: the smallest time at least 95 % of the requests did not exceed."""
-        ordered = sorted(self.times_ms)
-        return ordered[max(math.ceil(0.95 * len(ordered)) - 1, 0)]
 
     @property
     def ok(self) -> bool:
-        return not self.problems and (self.case.budget_ms is None or self.p95 <= self.case.budget_ms)
+        return not self.timing.problems and (
+            self.case.budget_ms is None or self.timing.p95 <= self.case.budget_ms
+        )
 
 
 # --- The data set ----------------------------------------------------------------------------------
-
-
-def estimated_rows(table: str) -> int:
-    """The planner's row estimate: exact enough for a size check, and free (no COUNT(*))."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-        estimate = cursor.fetchone()[0]
-        if estimate < 0:  # never analysed
-            cursor.execute(f"ANALYZE {table}")
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-            estimate = cursor.fetchone()[0]
-    return estimate
 
 
 def histories_missing() -> bool:
@@ -145,18 +108,9 @@ def histories_missing() -> bool:
     )
 
 
-def signed_in(role_filter: list[str], what: str) -> tuple[User, Client]:
-    user = User.objects.filter(is_active=True, role__in=role_filter).order_by("email").first()
-    if user is None:
-        sys.exit(
-            f"No active {what} in this database. Create one before running make_large_db.py "
-            "(persons are assigned to the users that exist when it runs), e.g.\n"
-            '  .venv/bin/python manage.py shell -c "from orca.users.models import User; '
-            f"User.objects.create_user(email='bench.{what}@example.com', password='…', role='{what}')\""
-        )
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
-    return user, client
+def signed_in_as(roles: tuple[str, ...], what: str) -> tuple[User, Client]:
+    user = first_user(roles, what)
+    return user, signed_in(user)
 
 
 def assigned_share(user: User) -> float:
@@ -353,26 +307,15 @@ def cases(manager: Client, staff: Client) -> list[Case]:
 
 
 def run_case(case: Case, repeat: int) -> Result:
-    times, sql_times, problems = [], [], []
-    queries = cards = 0
     try:
         if case.setup is not None:
             case.setup(repeat + 1)
-        warm = case.request()  # warm-up: caches, template loading
-        problems += check(case, warm)
-        for _ in range(repeat):
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                response = case.request()
-                times.append((time.perf_counter() - started) * 1000)
-            sql_times.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
-            queries = max(queries, len(captured.captured_queries))
-            cards = len(_CARD_COUNT.findall(response.content.decode()))
-            problems += check(case, response)
+        timing = measure(case.request, repeat, lambda response, queries: check(case, response))
     finally:
         if case.cleanup is not None:
             case.cleanup()
-    return Result(case, times, sql_times, queries, cards, sorted(set(problems)))
+    cards = len(_CARD_COUNT.findall(timing.response.content.decode()))
+    return Result(case, timing, cards)
 
 
 def check(case: Case, response) -> list[str]:
@@ -385,18 +328,36 @@ def check(case: Case, response) -> list[str]:
 
 
 def print_table(results: list[Result]) -> None:
-    print("| board | case | cards | queries | median ms | p95 ms | max ms | SQL ms | budget (p95) ms | ok |")
-    print("|---|---|--:|--:|--:|--:|--:|--:|--:|---|")
-    for r in results:
-        budget = r.case.budget_ms if r.case.budget_ms is not None else "—"
-        print(
-            f"| {r.case.group} | {r.case.name} | {r.cards} | {r.queries} | {r.median:.0f} | "
-            f"{r.p95:.0f} | {max(r.times_ms):.0f} | {statistics.median(r.sql_ms):.0f} | {budget} | "
-            f"{'yes' if r.ok else 'NO'} |"
-        )
-    for r in results:
-        for problem in r.problems:
-            print(f"PROBLEM {r.case.group} / {r.case.name}: {problem}")
+    common.print_table(
+        [
+            "board",
+            "case",
+            "cards",
+            "queries",
+            "median ms",
+            "p95 ms",
+            "max ms",
+            "SQL ms",
+            "budget (p95) ms",
+            "ok",
+        ],
+        (
+            [
+                r.case.group,
+                r.case.name,
+                r.cards,
+                r.timing.queries,
+                f"{r.timing.median:.0f}",
+                f"{r.timing.p95:.0f}",
+                f"{r.timing.slowest:.0f}",
+                f"{r.timing.sql_median:.0f}",
+                r.case.budget_ms if r.case.budget_ms is not None else "—",
+                "yes" if r.ok else "NO",
+            ]
+            for r in results
+        ),
+        right=range(2, 9),
+    )
 
 
 def main() -> None:
@@ -421,7 +382,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    persons, leads = estimated_rows("persons"), estimated_rows("lead_extensions")
+    persons, leads = common.estimated_rows("persons"), common.estimated_rows("lead_extensions")
     if persons < args.min_persons or leads < args.min_leads:
         sys.exit(
             f"persons holds about {persons:,} rows and lead_extensions {leads:,}, fewer than "
@@ -430,26 +391,19 @@ def main() -> None:
         )
     if histories_missing():
         sys.exit("Some extension rows have no status history: run bench/make_large_db.py again to fill them.")
-    manager_user, manager = signed_in([Role.MANAGER, Role.ADMIN], "manager")
-    staff_user, staff = signed_in([Role.STAFF], "staff")
+    manager_user, manager = signed_in_as(MANAGER_ROLES, "manager")
+    staff_user, staff = signed_in_as((Role.STAFF,), "staff")
     print(
         f"persons ≈ {persons:,}, leads ≈ {leads:,}; {args.repeat} repetitions; load average "
-        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}\n"
+        f"{load_average()}\n"
         f"mine: {manager_user.email} ({manager_user.role}, ≈ {assigned_share(manager_user):.0%} of persons), "
         f"{staff_user.email} ({staff_user.role}, ≈ {assigned_share(staff_user):.0%})\n"
     )
-    with override_settings(DEBUG=False):
-        wanted = [term.strip().lower() for term in args.only.split(",")]
-        selected = [
-            c for c in cases(manager, staff) if any(term in f"{c.group} {c.name}".lower() for term in wanted)
-        ]
+    with production():
+        selected = [c for c in cases(manager, staff) if common.matches(args.only, c.group, c.name)]
         results = [run_case(case, args.repeat) for case in selected]
     print_table(results)
-    failed = [r for r in results if not r.ok]
-    if failed:
-        print(f"\n{len(failed)} of {len(results)} cases over budget or wrong.")
-        sys.exit(1)
-    print(f"\nAll {len(results)} cases within budget.")
+    common.finish([(f"{r.case.group} / {r.case.name}", r.ok, r.timing.problems) for r in results])
 
 
 if __name__ == "__main__":
