@@ -41,6 +41,7 @@ from common import MANAGER_ROLES, Timing, first_user, load_average, measure, pro
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from agenda.selectors import SECTION_ROWS
 from interactions.models import Interaction
 from messaging.selectors import encode_position, person_timeline
 from orca.users.models import Role, User
@@ -49,7 +50,7 @@ from persons.models import Person
 TIMELINE_BUDGET_MS = 50  # the person page with a 2,000-entry timeline, and its other pages
 LOG_BUDGET_MS = 50  # logging an interaction
 MY_DAY_BUDGET_MS = 100  # My day for a user with 2,000 assigned persons
-MY_DAY_MIN_ROWS = 7 * 25 - 50  # the bench user's sections are (nearly) all full
+MY_DAY_MIN_ROWS = 6 * SECTION_ROWS  # the bench user's sections are all full but one at most
 
 MYDAY_EMAIL = "bench.myday@example.com"
 TIMELINE_EMAIL = "bench.timeline@example.com"
