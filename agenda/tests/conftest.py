@@ -74,6 +74,10 @@ class PreparedDay:
 
 @pytest.fixture
 def prepared_day(staff_user, other_staff_user) -> PreparedDay:
+    return prepare_day(staff_user, other_staff_user)
+
+
+def prepare_day(staff_user: User, other_staff_user: User) -> PreparedDay:
     now = ten_this_morning()
     day = PreparedDay(now=now, user=staff_user, other=other_staff_user)
     me, other = staff_user, other_staff_user

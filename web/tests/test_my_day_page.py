@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agenda.tests.conftest import a_follow_up, a_person
+from agenda.tests.conftest import a_follow_up, a_person, prepare_day
 from interactions.models import Interaction, InteractionStatus
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +172,18 @@ def test_the_morning_summary_can_be_turned_off_and_on_in_the_users_settings(staf
     staff_client.post(settings_url, {"morning_summary": "on"})
     staff_user.refresh_from_db()
     assert staff_user.settings["morning_summary"] is True
+
+
+def test_a_row_of_every_kind_renders_without_a_query_per_row(
+    client, staff_user, other_staff_user, django_assert_max_num_queries
+):
+    day = prepare_day(staff_user, other_staff_user)
+    client.force_login(staff_user)
+    with django_assert_max_num_queries(14):
+        html = client.get(MY_DAY).content.decode()
+
+    # The prepared day is a week ago; the page is today: the rows that do not depend on the hour.
+    for key in ("overdue", "replies", "leads", "churn"):
+        (name,) = day.shown[key]
+        assert f"{name} Day" in html, key
+    assert "Can you call me after six?" in html and "last check-in" in html
