@@ -1,9 +1,9 @@
-"""My day: what one staff member has to do today, in six sections, each with its count.
+"""My day: what one staff member has to do today, in seven sections, each with its count.
 
 Everything is read from that user's own rows: follow-ups they planned (interactions_user_due_idx)
 and persons assigned to them (persons_assigned_idx), so the page costs the same at a thousand
 persons as at a million; what grows is only the user's own book. A section shows its first
-SECTION_ROWS rows; one query counts all six.
+SECTION_ROWS rows; one query counts all seven.
 """
 
 from __future__ import annotations
